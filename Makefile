@@ -1,0 +1,38 @@
+# MicroCoder: `make demo` and `make test` do all set-up themselves on a fresh machine.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-done
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
+.PHONY: setup demo test test-fast bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo ">> installing bubblewrap (the code sandbox's jail)"; \
+	    ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap) >/dev/null 2>&1 || \
+	    echo "!! WARNING: could not install bubblewrap; the sandbox falls back to weaker isolation (see microcoder/evaluator/sandbox.py)"; \
+	  else echo "!! WARNING: no apt-get and no bwrap; the sandbox falls back to weaker isolation"; fi; }
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup
+	$(VENV)/bin/microcoder judge microcoder/data/samples/problems.jsonl microcoder/data/samples/solutions.jsonl --evaluator both
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+bench: setup
+	$(PY) bench/evaluator.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
