@@ -1,0 +1,167 @@
+"""Judge programs against problems: run every test in the sandbox, compare outputs, give verdicts.
+
+    from microcoder.evaluator import judge, Problem
+    v = judge(code, problem, evaluator="microcoder")      # Verdict(verdict="pass", passed=5, total=5, ...)
+    compute_score("lcb", response_text, ground_truth_json)  # verl's reward-function signature
+
+Execution and comparison are separate steps: a program's outputs are produced once and may be compared by
+several evaluators (``microcoder judge --evaluator both`` shows where they disagree). Verdicts per test are
+``pass``, ``fail`` (wrong answer), ``timeout`` and ``error`` (compile error, exception, non-zero exit, signal,
+resource or policy violation); a program passes iff every test passes, otherwise its verdict is that of its first
+test that did not pass. Nothing a judged program does raises here: ``compute_score`` returns score 0 for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .comparators import COMPARATORS, compare
+from .extraction import extract_code
+from .problems import Problem, ProblemError, problem_from_ground_truth
+from .sandbox import Limits, RunResult, Sandbox, SandboxPool, decode_value, shared_pool
+
+VERDICTS = ("pass", "fail", "timeout", "error")
+
+
+@dataclass
+class TestVerdict:
+    index: int
+    verdict: str
+    reason: str = ""
+    strategy: str | None = None  # the comparator strategy that accepted the output
+    time_s: float = 0.0
+
+
+@dataclass
+class Verdict:
+    problem_id: str
+    evaluator: str
+    verdict: str
+    passed: int
+    total: int
+    tests: list[TestVerdict] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "pass"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult) -> TestVerdict:
+    if run.status != "ok":
+        return TestVerdict(index, run.status, run.reason or run.status, time_s=run.time_s)
+    expected = problem.tests[index].output
+    if problem.style == "call":
+        try:
+            actual = decode_value(run.result or "")
+        except Exception as e:  # malformed bytes on fd 3 written by the program itself
+            return TestVerdict(index, "error", f"unreadable return value ({type(e).__name__})", time_s=run.time_s)
+    else:
+        actual = run.stdout
+    try:
+        c = compare(evaluator, expected, actual, style=problem.style, unordered=problem.unordered)
+    except Exception as e:  # a comparator bug must cost this test, not the trainer
+        return TestVerdict(index, "fail", f"comparator error: {type(e).__name__}: {e}", time_s=run.time_s)
+    if c.ok:
+        return TestVerdict(index, "pass", strategy=c.strategy, time_s=run.time_s)
+    return TestVerdict(index, "fail", "wrong answer", time_s=run.time_s)
+
+
+def _summarise(problem: Problem, evaluator: str, tests: list[TestVerdict]) -> Verdict:
+    passed = sum(t.verdict == "pass" for t in tests)
+    total = len(problem.tests)
+    first_bad = next((t for t in tests if t.verdict != "pass"), None)
+    if first_bad is None and passed == total:
+        return Verdict(problem.id, evaluator, "pass", passed, total, tests)
+    assert first_bad is not None
+    reason = f"test {first_bad.index}: {first_bad.reason}" if first_bad.reason else f"test {first_bad.index}"
+    return Verdict(problem.id, evaluator, first_bad.verdict, passed, total, tests, reason)
+
+
+def judge_multi(program: str | None, problem: Problem, evaluators: Sequence[str] = ("microcoder",),
+                limits: Limits | None = None, *, sandbox: Sandbox | None = None, pool: SandboxPool | None = None,
+                stop_early: bool = True) -> dict[str, Verdict]:
+    """Run `program` on every test of `problem` once; a Verdict per evaluator.
+
+    stop_early: stop running tests once every evaluator has seen a failure (the program's verdict is then fixed).
+    """
+    for name in evaluators:
+        COMPARATORS.get(name)  # unknown names fail before anything runs, listing the valid ones
+    if program is None or not program.strip():
+        return {e: Verdict(problem.id, e, "error", 0, len(problem.tests), [], "no code found in the response")
+                for e in evaluators}
+    limits = limits or Limits()
+    own_pool = pool is None and sandbox is None
+    pool = shared_pool() if own_pool else pool
+    sb = sandbox or pool.acquire()  # type: ignore[union-attr]
+    per_eval: dict[str, list[TestVerdict]] = {e: [] for e in evaluators}
+    try:
+        for i, test in enumerate(problem.tests):
+            run = sb.run(program, style=problem.style, input=test.input, fn_name=problem.fn_name, limits=limits)
+            for e in evaluators:
+                per_eval[e].append(_compare_one(e, problem, i, run))
+            if stop_early and all(any(t.verdict != "pass" for t in tv) for tv in per_eval.values()):
+                break
+    finally:
+        if sandbox is None:
+            pool.release(sb)  # type: ignore[union-attr]
+    return {e: _summarise(problem, e, tv) for e, tv in per_eval.items()}
+
+
+def judge(program: str | None, problem: Problem, evaluator: str = "microcoder", limits: Limits | None = None,
+          **kw: Any) -> Verdict:
+    """Judge one program on one problem with one evaluator (see `judge_multi` for the keyword arguments)."""
+    return judge_multi(program, problem, (evaluator,), limits, **kw)[evaluator]
+
+
+def judge_many(pairs: Iterable[tuple[str | None, Problem]], evaluators: Sequence[str] = ("microcoder",),
+               limits: Limits | None = None, *, pool: SandboxPool | None = None, stop_early: bool = True,
+               progress: Callable[[int], None] | None = None) -> list[dict[str, Verdict]]:
+    """Judge many (program, problem) pairs on a pool of sandboxes; results in input order.
+
+    progress: called with the number of pairs finished so far, after each one.
+    """
+    items = list(pairs)
+    pool = pool or shared_pool()
+    done, lock = 0, threading.Lock()
+
+    def work(item):
+        nonlocal done
+        res = judge_multi(item[0], item[1], evaluators, limits, pool=pool, stop_early=stop_early)
+        if progress is not None:
+            with lock:
+                done += 1
+                progress(done)
+        return res
+
+    with ThreadPoolExecutor(max_workers=pool.size) as ex:
+        return list(ex.map(work, items))
+
+
+def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None,
+                  **kwargs: Any) -> dict:
+    """verl reward function: 1.0 iff the response's last python block passes every test, else 0.0.
+
+    The evaluator is ``kwargs["evaluator"]``, else ``extra_info["evaluator"]``, else $MICROCODER_EVALUATOR, else
+    ``microcoder``. Limits come from ``time_limit_s``/``memory_mb`` in kwargs or extra_info. Never raises for
+    anything the response contains.
+    """
+    extra = extra_info if isinstance(extra_info, dict) else {}
+    evaluator = kwargs.get("evaluator") or extra.get("evaluator") or os.environ.get("MICROCODER_EVALUATOR",
+                                                                                    "microcoder")
+    lim = {k: kwargs.get(k, extra.get(k)) for k in ("time_limit_s", "memory_mb")}
+    limits = Limits(**{k: v for k, v in lim.items() if v is not None})
+    try:
+        problem = problem_from_ground_truth(ground_truth, extra)
+    except ProblemError:  # a broken data row scores 0 (same keys as every other row: verl stacks them)
+        return {"score": 0.0, "verdict": "error", "passed": 0, "total": 0}
+    code = extract_code(solution_str or "")
+    v = judge(code, problem, evaluator, limits)
+    return {"score": 1.0 if v.ok else 0.0, "verdict": v.verdict, "passed": v.passed, "total": v.total}

@@ -1,0 +1,80 @@
+"""`microcoder judge PROBLEMS.jsonl SOLUTIONS.jsonl`: judge a file of solutions, print verdicts and disagreements.
+
+The table shows each solution's verdict under each evaluator (passed/total tests) and, with two evaluators,
+lists the solutions on which they disagree together with the strategy of the robust comparator that accepted.
+``--json`` prints one object a line instead: ``{"id", "evaluator", "verdict", "passed", "total", "tests": [...]}``.
+Malformed lines are reported on stderr with file and line, and everything else is still judged (exit status 1
+then, else 0).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from .judge import judge_many
+from .problems import load_problems, load_solutions
+from .sandbox import Limits, SandboxPool
+from ..progress import ProgressBar
+
+EVALUATOR_CHOICES = ("microcoder", "strict", "both")
+
+
+def run_judge(problems_path: str, solutions_path: str, evaluator: str = "microcoder", time_limit_s: float = 4.0,
+              memory_mb: int = 1024, as_json: bool = False, workers: int | None = None,
+              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    evaluators = ["microcoder", "strict"] if evaluator == "both" else [evaluator]
+    problems, errors = load_problems(problems_path)
+    solutions, sol_errors = load_solutions(solutions_path)
+    errors += sol_errors
+    pairs, kept = [], []
+    for s in solutions:
+        p = problems.get(s.id)
+        if p is None:
+            errors.append(f"{solutions_path}: solution {s.id!r}: no problem with this id in {problems_path}")
+            continue
+        pairs.append((s.code, p))
+        kept.append(s)
+    for e in errors:
+        print(f"error: {e}", file=err)
+    limits = Limits(time_limit_s=time_limit_s, memory_mb=memory_mb)
+    bar = ProgressBar(len(pairs), "judging", stream=err)
+    with SandboxPool(workers) as pool:
+        results = judge_many(pairs, evaluators, limits, pool=pool, stop_early=False, progress=bar.update)
+    bar.close()
+    if as_json:
+        for s, res in zip(kept, results):
+            for name in evaluators:
+                v = res[name]
+                out.write(json.dumps({"id": s.id, "evaluator": name, "verdict": v.verdict, "passed": v.passed,
+                                      "total": v.total, "reason": v.reason,
+                                      "tests": [t.__dict__ for t in v.tests]}) + "\n")
+    else:
+        print_table(kept, results, evaluators, out)
+    return 1 if errors else 0
+
+
+def print_table(solutions, results, evaluators, out: TextIO) -> None:
+    idw = max([len("solution")] + [len(s.id) for s in solutions])
+    head = f"{'solution':<{idw}}  " + "  ".join(f"{e:<18}" for e in evaluators) + "  reason"
+    out.write(head + "\n" + "-" * len(head) + "\n")
+    counts = {e: 0 for e in evaluators}
+    disagreements = []
+    for s, res in zip(solutions, results):
+        cells = []
+        for e in evaluators:
+            v = res[e]
+            counts[e] += v.ok
+            cells.append(f"{v.verdict:<8}{v.passed:>3}/{v.total:<5}  ")
+        reason = next((res[e].reason for e in evaluators if res[e].reason), "")
+        out.write(f"{s.id:<{idw}}  " + "".join(f"{c:<20}" for c in cells) + reason[:70] + "\n")
+        if len({res[e].verdict for e in evaluators}) > 1:
+            disagreements.append((s, res))
+    out.write("\n" + "  ".join(f"{e}: {counts[e]}/{len(solutions)} pass" for e in evaluators) + "\n")
+    if len(evaluators) > 1:
+        out.write(f"\nwhere the evaluators disagree ({len(disagreements)}):\n")
+        for s, res in disagreements:
+            verdicts = ", ".join(f"{e}={res[e].verdict}" for e in evaluators)
+            strategies = sorted({t.strategy for t in res["microcoder"].tests if t.strategy})
+            out.write(f"  {s.id}: {verdicts}; microcoder accepted by: {', '.join(strategies) or '-'}\n")
