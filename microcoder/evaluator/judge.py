@@ -56,7 +56,11 @@ class Verdict:
 
 def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult) -> TestVerdict:
     if run.status != "ok":
-        return TestVerdict(index, run.status, run.reason or run.status, time_s=run.time_s)
+        reason = run.reason or run.status
+        last = next((ln.strip() for ln in reversed((run.stderr or "").splitlines()) if ln.strip()), "")
+        if run.status == "error" and last and last not in reason:
+            reason = f"{reason}: {last[:160]}"  # e.g. "non-zero exit status 1: ValueError: boom"
+        return TestVerdict(index, run.status, reason, time_s=run.time_s)
     expected = problem.tests[index].output
     if problem.style == "call":
         try:
