@@ -7,10 +7,6 @@ with checkpoints resumes from the latest one; a finished run is not trained agai
 
 from __future__ import annotations
 
-import os
-import socket
-import time
-import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -30,32 +26,18 @@ def run_local(cfg: RunConfig, out_dir: str | Path = "runs", *, sweep: str = "adh
     status = store.read_status() or {}
     if status.get("state") == "finished":
         log(f"{store.dir}: already finished, not rerun")
-        metrics = store.read_metrics()
-        rows = metrics[0] if isinstance(metrics, tuple) else metrics
+        rows = store.read_metrics()
         return rows[-1] if rows else {}
-    config = to_dict(cfg)
-    store.write_config(config)
-    fields = {"pid": os.getpid(), "host": socket.gethostname(), "backend": "local"}
-    if parent is not None:
-        fields.update(parent_run=parent[0], parent_step=int(parent[1]))
-    if not status.get("started_at"):
-        fields["started_at"] = time.time()
-    store.set_status("running", **fields)
-    tracker = Tracker(store, project=cfg.tracking.project, sweep=sweep, arm=arm or run, run_name=run,
-                      config=config, mode=cfg.tracking.mode, tags=tags)
-    trainer = LocalTrainer(cfg, store, tracker, cache_dir=cache_dir, init_from=init_from, device=device, log=log,
-                           progress=progress)
-    try:
-        final = trainer.run()
-    except KeyboardInterrupt:
-        tracker.finish("killed", error="interrupted")
-        raise
-    except BaseException as e:
-        tracker.finish("failed", error="".join(traceback.format_exception(e))[-4000:])
-        raise
-    finally:
-        pool = getattr(trainer, "pool", None)
-        if pool is not None:
-            pool.close()
-    tracker.finish("finished")
-    return final
+    if parent is not None:  # recorded before the Tracker opens the run (it keeps existing fields)
+        store.set_status("pending", parent_run=parent[0], parent_step=int(parent[1]))
+    trainer = None
+    with Tracker(store, project=cfg.tracking.project, sweep=sweep, arm=arm or run, run_name=run,
+                 config=to_dict(cfg), mode=cfg.tracking.mode, tags=tags) as tracker:
+        trainer = LocalTrainer(cfg, store, tracker, cache_dir=cache_dir, init_from=init_from, device=device,
+                               log=log, progress=progress)
+        try:
+            return trainer.run()
+        finally:
+            pool = getattr(trainer, "pool", None)
+            if pool is not None:
+                pool.close()

@@ -295,6 +295,7 @@ class LocalTrainer:
         state = {"step": step, "temperature_chosen": getattr(self.temperature, "chosen", None),
                  "run": self.store.dir.name}
         save_checkpoint(self.store.checkpoint_path(step), self.model, self.tok, self.optimizer, state)
+        self.store.mark_checkpoint_complete(step)
 
     def _start_step(self) -> int:
         """Resume from this run's latest checkpoint, or start a branch from `init_from`; else 0."""
@@ -310,6 +311,8 @@ class LocalTrainer:
             self.store.resume_from(step)
             self.log(f"branching from {self.init_from} at step {step}")
         else:
+            if self.store.last_step() is not None:  # killed before its first checkpoint: start over cleanly
+                self.store.clear_metrics()
             return 0
         if isinstance(self.temperature, AutoSchedule) and state.get("temperature_chosen") is not None:
             self.temperature = _Fixed(float(state["temperature_chosen"]))  # no re-probe: keep the parent's choice
