@@ -90,8 +90,8 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    train: str = _f("generated", "Training dataset: a registered name or a file path (design.md §6).")
-    test: str = _f("generated", "Fixed test dataset for test/accuracy: a registered name or a file path.")
+    train: str = _f("micro-mixed", "Training dataset: a registered name (micro-easy, micro-hard, micro-mixed) or a file path.")
+    test: str = _f("micro-mixed", "Fixed test dataset behind test/accuracy: a registered name or a file path.")
     max_prompt_length: int = _f(128, "Prompt token limit; longer prompts are filtered out.")
     max_response_length: Any = _f(64, "Response token limit L_max: an int or an int schedule (constant|staged|linear).")
     train_batch_size: int = _f(16, "Prompts per rollout round (each sampled rollout.n times).")

@@ -48,6 +48,11 @@ TRAIN_TEMPERATURE = _metric("train/temperature", "Rollout temperature in force a
 TRAIN_MAX_RESPONSE_LENGTH = _metric(
     "train/max_response_length", "max_response_length in force at this step, tokens (the schedule's value).")
 
+TRAIN_PG_LOSS = _metric("train/pg_loss", "Clipped policy-gradient loss of the step's updates (verl actor/pg_loss).")
+TRAIN_REPETITIVE_FRACTION = _metric(
+    "train/repetitive_fraction", "Fraction of responses whose last m tokens repeat the m before (the mask's ¬repeat).")
+
+TEST_RESPONSE_LENGTH = _metric("test/response_length", "Mean response length on the test set, tokens.")
 TEST_ACCURACY = _metric("test/accuracy", "pass@1 on the fixed test set, logged every trainer.test_freq steps.")
 TEST_ACCURACY_BY = _metric(  # a template: fill it with test_accuracy_by(platform, difficulty)
     "test/accuracy/{platform}/{difficulty}", "pass@1 on the test problems of one platform × difficulty.")

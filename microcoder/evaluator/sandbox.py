@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -173,6 +174,9 @@ def jail_mode() -> str:
 
 # ------------------------------------------------------------------------------------------- one worker
 
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
+
+
 class WorkerDied(RuntimeError):
     pass
 
@@ -202,8 +206,11 @@ class Sandbox:
             cmd = [exe, "-I", str(WORKER_SCRIPT)]
             tmp_root = self._tmp_root
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp_root or "/tmp", "LANG": "C.UTF-8"}
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=env, cwd=tmp_root or "/", start_new_session=True)
+        # bwrap's --die-with-parent fires when the *thread* that started it exits, and judging threads come
+        # and go: every worker is therefore started from one long-lived spawner thread.
+        self.proc = _SPAWNER.submit(
+            subprocess.Popen, cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=env, cwd=tmp_root or "/", start_new_session=True).result()
         self._req_extra = {"uid": self.uid, "tmp_root": tmp_root}
         hello = self._read(timeout=30)
         if not hello.get("ready"):
@@ -211,10 +218,11 @@ class Sandbox:
 
     def close(self) -> None:
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                pass
+            if self.proc.poll() is None:  # still ours (not reaped): its process group is too
+                try:
+                    os.killpg(self.proc.pid, 9)
+                except (ProcessLookupError, PermissionError):
+                    pass
             try:
                 self.proc.kill()
                 self.proc.wait(timeout=5)

@@ -159,3 +159,12 @@ def test_compute_score_evaluator_is_selectable():
     resp = "```python\nprint(0.1 + 0.2)\n```"
     assert compute_score("x", resp, gt, evaluator="microcoder")["score"] == 1.0
     assert compute_score("x", resp, gt, extra_info={"evaluator": "strict"})["score"] == 0.0
+
+
+def test_workers_survive_the_threads_that_used_them():
+    # bwrap's --die-with-parent follows the starting *thread*: judging threads end after every call
+    with SandboxPool(2) as pool:
+        for _ in range(3):
+            res = judge_many([("print(sum(map(int, input().split())))", ADD)] * 4, ("microcoder",), LIM, pool=pool)
+            assert all(r["microcoder"].verdict == "pass" for r in res)
+        assert [sb.restarts for sb in pool._all] == [0, 0]
