@@ -23,7 +23,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
+	@echo ">> 1/2 judging the bundled sample with both evaluators"
 	$(VENV)/bin/microcoder judge microcoder/data/samples/problems.jsonl microcoder/data/samples/solutions.jsonl --evaluator both
+	@echo ">> 2/2 GRPO on the micro policy (CPU; the first run builds and warm-starts the model, cached after)"
+	$(VENV)/bin/microcoder train trainer.total_steps=10 trainer.test_freq=5 data.test_size=100 \
+	  --out runs --sweep demo --name micro-grpo-$$(date +%Y%m%d-%H%M%S)
 
 test: setup
 	$(PY) -m pytest -q
@@ -33,6 +37,7 @@ test-fast: setup
 
 bench: setup
 	$(PY) bench/evaluator.py
+	$(PY) bench/local_backend.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

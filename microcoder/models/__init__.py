@@ -52,8 +52,17 @@ def chat_formatter(tokenizer) -> Callable[[str], str]:
     return fmt
 
 
+def quiet_transformers() -> None:
+    """No per-file progress bars or info chatter from transformers in run logs."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 def load_policy(path: str | None, preset: str | None, cache_dir: str | Path | None = None, log=print) -> Policy:
     """A local HF directory when `path` is set, else the named preset."""
+    quiet_transformers()
     if path:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer

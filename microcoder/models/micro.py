@@ -9,8 +9,9 @@ MIXTURE — each example's target is a correct solution with probability `correc
 variant that runs but answers wrongly (off-by-one constant, swapped operator, max↔min, …) — the policy can solve
 the tasks but not reliably, which is what RL then improves: an honest analogue of a base model.
 
-How: `load_micro(cache_dir)` returns (model, tokenizer), building and caching them on first use (about
-`warm_start_seconds`, default 150 s on 2 cores; a file lock makes concurrent runs wait for one build).
+How: `load_micro(cache_dir)` returns (model, tokenizer), building and caching them on first use
+(`warm_start_steps` supervised steps, a few minutes on 2 cores; a file lock makes concurrent runs wait for one
+build). The build is step-based, so the same spec gives the same model on any machine.
 Prompts use `format_prompt`; a response is a fenced python block followed by the EOS token.
 """
 
@@ -44,11 +45,11 @@ class MicroSpec:
     num_kv_heads: int = 2
     intermediate_size: int = 512
     max_positions: int = 512
-    warm_start_seconds: float = 150.0
-    warm_start_max_steps: int = 400
+    warm_start_steps: int = 300
+    warm_start_max_seconds: float = 1200.0  # a safety cap on slow machines; the build is step-based
     batch_size: int = 64
-    lr: float = 1e-3
-    warmup_steps: int = 100
+    lr: float = 2e-3
+    warmup_steps: int = 30
     correct_prob: float = 0.5
     corpus_problems: int = 3000
     seed: int = 0
@@ -122,7 +123,7 @@ def warm_start(model, tokenizer, problems, spec: MicroSpec, log: Callable[[str],
     eos = tokenizer.eos_token
     model.train()
     start, step, losses = time.monotonic(), 0, []
-    while step < spec.warm_start_max_steps and time.monotonic() - start < spec.warm_start_seconds:
+    while step < spec.warm_start_steps and time.monotonic() - start < spec.warm_start_max_seconds:
         batch = rng.sample(problems, min(spec.batch_size, len(problems)))
         prompts, targets = [], []
         for p in batch:
@@ -141,7 +142,9 @@ def warm_start(model, tokenizer, problems, spec: MicroSpec, log: Callable[[str],
             ids[i, : len(s)] = torch.tensor(s)
             attn[i, : len(s)] = 1
             labels[i, len(a): len(s)] = torch.tensor(s[len(a):])
-        lr = spec.lr * min(1.0, (step + 1) / spec.warmup_steps)
+        # linear warm-up, then cosine decay to 10 % over the remaining steps
+        progress = max(0.0, (step - spec.warmup_steps) / max(1, spec.warm_start_steps - spec.warmup_steps))
+        lr = spec.lr * min(1.0, (step + 1) / spec.warmup_steps) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
         loss = model(input_ids=ids, attention_mask=attn, labels=labels).loss
@@ -170,7 +173,8 @@ def load_micro(cache_dir: str | Path | None = None, spec: MicroSpec = MicroSpec(
     with open(root / f".micro-{spec.key()}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel trials wait for one build instead of racing
         if not (target / "build.json").exists():
-            log(f"building the micro model preset into {target} (once; ~{spec.warm_start_seconds:.0f}s)")
+            log(f"building the micro model preset into {target} (once; {spec.warm_start_steps} warm-start steps, "
+                "a few minutes on 2 cores)")
             problems = _corpus(spec)
             texts = [format_prompt(p.prompt) + format_response(c) for p in problems for c in p.solutions + p.wrong]
             tokenizer = build_tokenizer(texts, spec.vocab_size)

@@ -243,15 +243,20 @@ class LocalTrainer:
         advantages = apply_mask(advantages, keep.to(dev))
 
         self.model.eval()  # no dropout in the micro model; eval keeps logits identical to the rollout's
+        prompts = B // n
+        mb = cfg.actor.ppo_mini_batch_size
+        first = min(prompts, mb) * n
         with torch.no_grad():
-            old_logp, _ = token_logprobs(self.model, ro.prompt_ids, ro.prompt_mask, ro.response_ids,
-                                         ro.response_mask, temperature)
+            # π_old of the rows updated after the first mini-batch, before any update; the first mini-batch
+            # is on-policy, so its π_old is its own log-prob (detached) — one forward pass saved per step
+            old_logp = torch.zeros(B, T, device=dev)
+            if first < B:
+                old_logp[first:], _ = token_logprobs(self.model, ro.prompt_ids[first:], ro.prompt_mask[first:],
+                                                     ro.response_ids[first:], ro.response_mask[first:], temperature)
             ref_logp = None
             if self.ref_model is not None:
                 ref_logp, _ = token_logprobs(self.ref_model, ro.prompt_ids, ro.prompt_mask, ro.response_ids,
                                              ro.response_mask, temperature)
-        prompts = B // n
-        mb = cfg.actor.ppo_mini_batch_size
         stats: dict[str, list[float]] = {"entropy": [], "kl": [], "clip": [], "grad": [], "loss": []}
         for start in range(0, prompts, mb):
             rows = slice(start * n, min(prompts, start + mb) * n)
@@ -259,8 +264,9 @@ class LocalTrainer:
             logp, ent = token_logprobs(self.model, ro.prompt_ids[rows], ro.prompt_mask[rows],
                                        ro.response_ids[rows], ro.response_mask[rows], temperature,
                                        with_entropy=True)
+            old = logp.detach() if start == 0 else old_logp[rows]
             pg_loss, pg_metrics = algos.compute_policy_loss_vanilla(
-                old_log_prob=old_logp[rows], log_prob=logp, advantages=advantages[rows], response_mask=m,
+                old_log_prob=old, log_prob=logp, advantages=advantages[rows], response_mask=m,
                 loss_agg_mode=cfg.actor.loss_agg_mode, config=self.loss_cfg)
             entropy = algos.agg_loss(loss_mat=ent, loss_mask=m, loss_agg_mode=cfg.actor.loss_agg_mode)
             loss = pg_loss - cfg.actor.entropy_coeff * entropy
@@ -307,8 +313,7 @@ class LocalTrainer:
             self.log(f"resuming from {path} (step {step})")
         elif self.init_from:
             state = load_checkpoint(Path(self.init_from), self.model, None, restore_rng=False)
-            step = int(state["step"])
-            self.store.resume_from(step)
+            step = int(state["step"])  # the branch logs k+1, …: steps 0..k stay the parent's (not recomputed)
             self.log(f"branching from {self.init_from} at step {step}")
         else:
             if self.store.last_step() is not None:  # killed before its first checkpoint: start over cleanly
