@@ -3,6 +3,8 @@
     microcoder judge PROBLEMS.jsonl SOLUTIONS.jsonl [--evaluator microcoder|strict|both] [--json]
     microcoder train [CONFIG.yaml] [key=value ...] [--out runs/] [--sweep NAME] [--name RUN]
     microcoder probe temperature|lengths [RUN_DIR] [--steps all|last|0,20] [--prompts N] [--n N]
+    microcoder sweep plan|run|resume|status ...      (sweeps/cli.py)
+    microcoder figures RUNS_DIR... [--out figures/]   (analysis/cli.py)
 
 Run `microcoder COMMAND --help` for each command's options.
 """
@@ -10,6 +12,7 @@ Run `microcoder COMMAND --help` for each command's options.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 
@@ -96,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
         k.add_argument("--set", nargs="*", default=[], metavar="key=value", help="config overrides (with --config)")
         k.add_argument("--out", default="runs", help="where a bare model's probe folder goes (default: runs/)")
         k.add_argument("--cache-dir", default=None, help="model preset cache dir")
+
+    # the sweep and analysis packages own their commands' options; the CLI only wires them in
+    for name, module, text in (
+        ("sweep", "sweeps.cli", "plan, run, resume and inspect ablation sweeps on Ray Tune"),
+        ("figures", "analysis.cli", "redraw the study's figures, results table and report from runs"),
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module:  # a broken module must fail loudly, only a missing one is skipped
+                raise
+            continue
+        mod.add_arguments(sub.add_parser(name, help=text, description=text))
     return parser
 
 
@@ -116,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
             config = None
         return run_train(config, overrides, args.out, args.sweep, args.name, args.init_from, args.cache_dir,
                          args.device)
+    if args.command == "sweep":
+        from sweeps.cli import run as run_sweep_command
+
+        return run_sweep_command(args)
+    if args.command == "figures":
+        from analysis.cli import run as run_figures_command
+
+        return run_figures_command(args)
     if args.command == "probe":
         from . import probes
 
