@@ -114,52 +114,49 @@ class Prober:
         self.pool.close()
 
 
+def _checkpoints_of(run_dir, cfg, steps, prompts, cache_dir, log):
+    """Yield (prober, test problems, max length, step) with each requested checkpoint loaded in turn."""
+    prober = Prober(run_dir, cfg, cache_dir, log)
+    problems = prober.test_problems(prompts)
+    max_len = int(prober.cfg.data.max_response_length_schedule().value_at(0))
+    try:
+        for step, path in prober.checkpoints(steps):
+            prober.load(path)
+            yield prober, problems, max_len, step
+    finally:
+        prober.close()
+
+
 def probe_temperature(run_dir: str | Path, temperatures: list[float], steps: str = "all", prompts: int = 64,
                       n: int = 8, cfg: RunConfig | None = None, cache_dir=None, log: Callable = print) -> list[dict]:
     from microcoder.recipe.diversity import response_diversity
 
-    prober = Prober(run_dir, cfg, cache_dir, log)
-    problems = prober.test_problems(prompts)
-    max_len = int(prober.cfg.data.max_response_length_schedule().value_at(0))
-    out_path = _rows_path(Path(run_dir), "temperature")
-    rows = []
-    try:
-        for step, path in prober.checkpoints(steps):
-            prober.load(path)
-            for t in temperatures:
-                ro = prober.sample(problems, t, n, max_len, seed=prober.cfg.trainer.seed + step)
-                groups = [ro.texts[i * n:(i + 1) * n] for i in range(len(problems))]
-                row = {"step": step, "temperature": t, "accuracy": prober.accuracy(problems, ro.texts, n),
-                       "diversity": response_diversity(groups, "distinct4"), "prompts": len(problems), "n": n,
-                       "response_length": float(ro.lengths.float().mean())}
-                _append(out_path, row)
-                rows.append(row)
-                log(f"step {step:>4}  T={t:<4}  accuracy {row['accuracy']:.3f}  diversity {row['diversity']:.3f}")
-    finally:
-        prober.close()
+    out_path, rows = _rows_path(Path(run_dir), "temperature"), []
+    for prober, problems, max_len, step in _checkpoints_of(run_dir, cfg, steps, prompts, cache_dir, log):
+        for t in temperatures:
+            ro = prober.sample(problems, t, n, max_len, seed=prober.cfg.trainer.seed + step)
+            groups = [ro.texts[i * n:(i + 1) * n] for i in range(len(problems))]
+            row = {"step": step, "temperature": t, "accuracy": prober.accuracy(problems, ro.texts, n),
+                   "diversity": response_diversity(groups, "distinct4"), "prompts": len(problems), "n": n,
+                   "response_length": float(ro.lengths.float().mean())}
+            _append(out_path, row)
+            rows.append(row)
+            log(f"step {step:>4}  T={t:<4}  accuracy {row['accuracy']:.3f}  diversity {row['diversity']:.3f}")
     return rows
 
 
 def probe_lengths(run_dir: str | Path, steps: str = "last", prompts: int = 64, n: int = 8,
                   temperature: float | None = None, cfg: RunConfig | None = None, cache_dir=None,
                   log: Callable = print) -> list[dict]:
-    prober = Prober(run_dir, cfg, cache_dir, log)
-    problems = prober.test_problems(prompts)
-    max_len = int(prober.cfg.data.max_response_length_schedule().value_at(0))
-    out_path = _rows_path(Path(run_dir), "lengths")
-    rows = []
-    try:
-        for step, path in prober.checkpoints(steps):
-            prober.load(path)
-            t = temperature if temperature is not None else float(prober.cfg.rollout.val_temperature or 1.0)
-            ro = prober.sample(problems, t, n, max_len, seed=prober.cfg.trainer.seed + step)
-            row = {"step": step, "temperature": t, "max_response_length": max_len,
-                   "lengths": [int(x) for x in ro.lengths.tolist()]}
-            _append(out_path, row)
-            rows.append(row)
-            log(f"step {step:>4}  {len(row['lengths'])} responses, mean length {np.mean(row['lengths']):.1f}")
-    finally:
-        prober.close()
+    out_path, rows = _rows_path(Path(run_dir), "lengths"), []
+    for prober, problems, max_len, step in _checkpoints_of(run_dir, cfg, steps, prompts, cache_dir, log):
+        t = temperature if temperature is not None else float(prober.cfg.rollout.val_temperature or 1.0)
+        ro = prober.sample(problems, t, n, max_len, seed=prober.cfg.trainer.seed + step)
+        row = {"step": step, "temperature": t, "max_response_length": max_len,
+               "lengths": [int(x) for x in ro.lengths.tolist()]}
+        _append(out_path, row)
+        rows.append(row)
+        log(f"step {step:>4}  {len(row['lengths'])} responses, mean length {np.mean(row['lengths']):.1f}")
     return rows
 
 
