@@ -73,7 +73,9 @@ def test_complete_mask_zeroes_the_advantage_of_every_truncated_response(tmp_path
 
 
 def test_run_writes_every_step_to_the_store_and_wandb_offline(tmp_path, micro):
-    cfg = small_cfg("trainer.total_steps=2", "tracking.mode=offline")
+    cfg = small_cfg("trainer.total_steps=2", "tracking.mode=offline",
+                    "rollout.temperature={kind: staged, stages: [[0, 0.7], [2, 1.3]]}",
+                    "data.max_response_length={kind: staged, stages: [[0, 40], [2, 56]]}")
     run_local(cfg, tmp_path, sweep="s", run="r", log=lambda s: None)
     store = RunStore(tmp_path, "s", "r")
     rows = store.read_metrics()
@@ -84,11 +86,24 @@ def test_run_writes_every_step_to_the_store_and_wandb_offline(tmp_path, micro):
                 "train/grad_norm", "time/rollout_s", "time/reward_s", "time/update_s", "mem/update_gb"):
         assert key in rows[1], key
     assert "test/accuracy" in rows[0] and "test/accuracy" in rows[2]
+    assert [r["train/temperature"] for r in rows] == [0.7, 0.7, 1.3]  # the staged schedules switch at step 2
+    assert [r["train/max_response_length"] for r in rows] == [40, 40, 56]
+    assert rows[1]["train/response_length_max"] <= 40
     offline = read_offline_run(store.dir)
     assert offline["group"] == "s" and offline["name"] == "r"
     by_step = {h["_step"]: h for h in offline["history"]}
     assert by_step[1]["train/accuracy"] == pytest.approx(rows[1]["train/accuracy"])
     assert sorted(store.sample_steps()) == [1, 2]
+
+
+@pytest.mark.parametrize("target,expected", [(0.0, 0.3), (1.0, 2.0)])
+def test_auto_temperature_picks_the_candidate_whose_diversity_is_nearest_the_target(tmp_path, micro, target,
+                                                                                    expected):
+    cfg = small_cfg("trainer.total_steps=1", "trainer.test_freq=0", "trainer.save_freq=0", "tracking.mode=disabled",
+                    f"rollout.temperature={{kind: auto, candidates: [0.3, 2.0], target: {target}}}")
+    run_local(cfg, tmp_path, sweep="auto", run="r", log=lambda s: None)
+    rows = RunStore(tmp_path, "auto", "r").read_metrics()
+    assert [r["train/temperature"] for r in rows] == [expected, expected]
 
 
 def test_branch_run_continues_the_parent_step_count(tmp_path, micro):
