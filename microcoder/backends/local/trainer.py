@@ -230,7 +230,7 @@ class LocalTrainer:
         B, T = mask.shape
         lengths = ro.lengths
         token_rewards = torch.zeros(B, T, device=dev)
-        token_rewards[torch.arange(B), (lengths - 1).clamp(min=0)] = reward.to(dev)
+        token_rewards[torch.arange(B, device=dev), (lengths - 1).clamp(min=0)] = reward.to(dev)
         index = np.array([str(i // n) for i in range(B)], dtype=object)
         adv_fn = algos.get_adv_estimator_fn(cfg.algorithm.adv_estimator)
         kwargs = {"norm_adv_by_std_in_grpo": cfg.algorithm.norm_adv_by_std_in_grpo}
