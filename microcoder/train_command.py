@@ -41,7 +41,20 @@ def run_train(config_path: str | None, overrides: list[str], out: str, sweep: st
     def progress(step: int, metrics: dict) -> None:
         print(format_step(step, total, metrics), flush=True)
 
-    run_local(cfg, out, sweep=sweep, run=run, init_from=init_from, cache_dir=cache_dir, device=device,
-              progress=progress, log=lambda s: print(s, flush=True))
+    parent = None
+    if init_from:
+        from microcoder.backends.local.checkpoint import read_state
+        from pathlib import Path
+
+        ckpt = Path(init_from).resolve()
+        try:
+            step = int(read_state(ckpt)["step"])
+        except (OSError, KeyError, ValueError) as e:
+            print(f"error: --init-from {init_from}: not a checkpoint folder ({e})", file=sys.stderr)
+            return 2
+        # …/<sweep>/<run>/checkpoints/global_step_K → parent "<sweep>/<run>" at step K (status.json records it)
+        parent = (f"{ckpt.parent.parent.parent.name}/{ckpt.parent.parent.name}", step)
+    run_local(cfg, out, sweep=sweep, run=run, init_from=init_from, parent=parent, cache_dir=cache_dir,
+              device=device, progress=progress, log=lambda s: print(s, flush=True))
     print(f"run folder: {out}/{sweep}/{run}")
     return 0
