@@ -38,6 +38,7 @@ test-fast: setup
 bench: setup
 	$(PY) bench/evaluator.py
 	$(PY) bench/local_backend.py
+	$(PY) bench/analysis.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
