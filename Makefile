@@ -23,11 +23,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	@echo ">> 1/2 judging the bundled sample with both evaluators"
+	@echo ">> 1/3 judging the bundled sample with both evaluators"
 	$(VENV)/bin/microcoder judge microcoder/data/samples/problems.jsonl microcoder/data/samples/solutions.jsonl --evaluator both
-	@echo ">> 2/2 GRPO on the micro policy (CPU; the first run builds and warm-starts the model, cached after)"
-	$(VENV)/bin/microcoder train trainer.total_steps=10 trainer.test_freq=5 data.test_size=100 \
-	  --out runs --sweep demo --name micro-grpo-$$(date +%Y%m%d-%H%M%S)
+	@echo ">> 2/3 the demo sweep on Ray Tune (micro policy, CPU; the first run builds and warm-starts the model)"
+	$(VENV)/bin/microcoder sweep run sweeps/specs/demo.yaml --out runs
+	@echo ">> 3/3 figures and report"
+	$(VENV)/bin/microcoder figures runs/demo --out figures/demo
+	@echo ">> done: figures/demo/report.md (and report.html); runs in runs/demo"
 
 test: setup
 	$(PY) -m pytest -q
@@ -39,6 +41,7 @@ bench: setup
 	$(PY) bench/evaluator.py
 	$(PY) bench/local_backend.py
 	$(PY) bench/analysis.py
+	$(PY) bench/sweep_overhead.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

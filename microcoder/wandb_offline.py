@@ -189,10 +189,14 @@ def read_offline_run(path: Union[str, Path]) -> dict:
     if not files:
         raise FileNotFoundError(f"no W&B offline run under {path} (looked for run-*.wandb, wandb/offline-run-*/)")
     segments = sorted((_read_segment(f) for f in files), key=lambda s: (s["start"], str(s["id"])))
-    ids = {s["id"] for s in segments}
+    # a segment whose process was killed before W&B wrote its run record has no id and no rows: skip it
+    torn = [s for s in segments if s["id"] is None and not s["history"]]
+    segments = [s for s in segments if not (s["id"] is None and not s["history"])] or segments
+    ids = {s["id"] for s in segments if s["id"] is not None}
     if len(ids) > 1:
         raise WandbFormatError(f"{path} holds offline runs of several W&B ids {sorted(map(str, ids))}: pass one")
-    out: dict[str, Any] = {"config": {}, "history": [], "summary": {}, "skipped": 0, "segments": len(segments)}
+    out: dict[str, Any] = {"config": {}, "history": [], "summary": {}, "skipped": len(torn),
+                           "segments": len(segments)}
     for seg in segments:
         if seg["history"]:
             first = seg["history"][0]["_step"]
@@ -202,7 +206,8 @@ def read_offline_run(path: Union[str, Path]) -> dict:
         out["summary"].update(seg["summary"])
         out["skipped"] += seg["skipped"]
         for key in ("id", "project", "group", "job_type", "name", "tags", "exit_code"):
-            out[key] = seg[key]
+            if seg[key] is not None or key not in out:
+                out[key] = seg[key]
     return out
 
 

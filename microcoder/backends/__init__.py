@@ -22,5 +22,12 @@ def _local(*args, **kwargs) -> dict:
     return run_local(*args, **kwargs)
 
 
+@BACKENDS.register("verl")
+def _verl(*args, **kwargs) -> dict:
+    from .verl import run_verl  # unverified without a GPU: see its module docstring
+
+    return run_verl(*args, **kwargs)
+
+
 def run_training(backend: str, *args, **kwargs) -> dict:
     return BACKENDS.get(backend)(*args, **kwargs)

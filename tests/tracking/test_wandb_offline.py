@@ -136,3 +136,18 @@ def test_a_restarted_run_is_merged_and_its_rerun_steps_replace_the_old_ones(offl
     assert [r["_step"] for r in merged["history"]] == list(range(310))
     assert [r["train/accuracy"] for r in merged["history"][300:]] == [-1.0] * 10
     assert merged["history"][299]["train/accuracy"] == 299 / STEPS
+
+
+def test_a_segment_killed_before_its_run_record_is_skipped_not_fatal(offline_run, tmp_path):
+    import shutil
+
+    (file,) = offline_run_files(offline_run)
+    good = tmp_path / "wandb" / "offline-run-20260101_000000-readtest1"
+    good.mkdir(parents=True)
+    shutil.copy(file, good / file.name)
+    dead = tmp_path / "wandb" / "offline-run-20260101_000100-readtest1"
+    dead.mkdir()
+    (dead / file.name).write_bytes(file.read_bytes()[:7])  # only the header: SIGKILL before the first record
+    run = read_offline_run(tmp_path)
+    assert run["id"] == "readtest1" and [r["_step"] for r in run["history"]] == list(range(STEPS))
+    assert run["skipped"] >= 1

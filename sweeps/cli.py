@@ -1,0 +1,125 @@
+"""`microcoder sweep plan|run|resume|status`: the sweep commands (wired into `microcoder` by microcoder/cli.py).
+
+    microcoder sweep plan SPEC [--scale micro] [--json]
+    microcoder sweep run SPEC [--scale micro] [--out runs/] [--address ADDR] [--max-concurrent N] [--max-failures N]
+    microcoder sweep resume DIR [--address ADDR] [--max-concurrent N] [--max-failures N]
+    microcoder sweep status DIR [--json]
+
+An invalid spec exits 2 with every problem listed, before anything is submitted or written. `run` and `resume`
+exit 0 when every run finished (or was stopped by a rule), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="sweep_command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("plan", help="validate a spec and print its runs, totals and W&B group (runs nothing)",
+                       description="Validate a sweep spec (every error listed, each naming its key) and print the "
+                                   "expanded runs: name, arm, seed, parent, the values that differ; totals (runs, "
+                                   "steps, estimated GPU-hours) and the W&B group.")
+    p.add_argument("spec", help="sweep spec YAML (sweeps/specs/*.yaml)")
+    p.add_argument("--scale", default=None, help="apply the spec's `scales.<NAME>` overlay (e.g. micro: the local "
+                                                 "backend at CPU size)")
+    p.add_argument("--json", action="store_true", help="the plan as JSON")
+
+    def dispatch_options(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--address", default=None,
+                       help="Ray cluster address (e.g. ray://head:10001 or head:6379); default: a local Ray "
+                            "started for the sweep")
+        q.add_argument("--max-concurrent", type=_positive_int, default=None, metavar="N",
+                       help="runs at once (default: CPUs // cpus_per_run for local runs, GPUs // gpus_per_run for "
+                            "verl on a cluster)")
+        q.add_argument("--max-failures", type=_non_negative_int, default=None, metavar="N",
+                       help="retries of a failed run (default: the spec's max_failures, else 2)")
+        q.add_argument("--progress-every", type=float, default=15.0, metavar="S",
+                       help="seconds between progress tables when nothing changes (default: 15)")
+
+    r = sub.add_parser("run", help="run every run of a spec on Ray Tune (one trial per run)",
+                       description="Plan the spec, save it as OUT/<sweep>/sweep.json and run each run as a Ray Tune "
+                                   "trial; branches start when their parent's checkpoint exists. Running it again "
+                                   "on the same folder resumes.")
+    r.add_argument("spec", help="sweep spec YAML")
+    r.add_argument("--scale", default=None, help="apply the spec's `scales.<NAME>` overlay (e.g. micro)")
+    r.add_argument("--out", default="runs", help="run-store root (default: runs/); the sweep goes to OUT/<sweep>/")
+    dispatch_options(r)
+
+    s = sub.add_parser("resume", help="continue a sweep after a crash or Ctrl-C (finished runs are not rerun)",
+                       description="Continue the sweep saved in DIR: finished and rule-stopped runs stay as they "
+                                   "are, interrupted runs continue from their latest checkpoint.")
+    s.add_argument("dir", help="the sweep folder (OUT/<sweep>, holding sweep.json)")
+    dispatch_options(s)
+
+    t = sub.add_parser("status", help="the state of a sweep's runs, from the run store alone",
+                       description="Runs pending/running/finished/failed, and for each its step and key metrics.")
+    t.add_argument("dir", help="the sweep folder (OUT/<sweep>, holding sweep.json)")
+    t.add_argument("--json", action="store_true", help="one JSON object per run")
+
+
+def _error(text: str, code: int = 2) -> int:
+    print(f"error: {text}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    from .plan import format_plan, load_plan, make_plan
+    from .spec import SpecError
+
+    cmd = args.sweep_command
+    try:
+        if cmd in ("plan", "run"):
+            plan = make_plan(args.spec, args.scale)
+        else:
+            plan = load_plan(args.dir)
+    except SpecError as e:
+        return _error(str(e))
+    except FileNotFoundError as e:
+        return _error(str(e))
+
+    if cmd == "plan":
+        print(json.dumps(plan.to_json(), indent=1) if args.json else format_plan(plan))
+        return 0
+    if cmd == "status":
+        from .status import run_views, format_status
+
+        views = run_views(plan, Path(args.dir).resolve().parent)
+        if args.json:
+            for v in views:
+                print(json.dumps({"run": v.name, "arm": v.arm, "state": v.state, "step": v.step,
+                                  "total_steps": v.total, "note": v.note, "metrics": v.metrics}))
+        else:
+            print(format_status(plan, views))
+        return 0
+
+    from .dispatch import SweepExists, resume_sweep, run_sweep
+
+    options = dict(address=args.address, max_concurrent=args.max_concurrent, max_failures=args.max_failures,
+                   progress_s=args.progress_every)
+    try:
+        if cmd == "run":
+            print(format_plan(plan), flush=True)
+            return run_sweep(plan, args.out, **options)
+        return resume_sweep(args.dir, **options)
+    except SweepExists as e:
+        return _error(str(e))

@@ -1,0 +1,145 @@
+"""The state of a sweep's runs, read from the run store alone: `sweep status DIR` and the live progress display.
+
+What: `run_views(plan, out)` gives one `RunView` per planned run — state, last step, key metrics, a note — and
+`format_status(plan, views)` the table with its counts line:
+
+    sweep temperature-micro: 5 runs — 2 finished, 1 running, 2 pending, 0 failed
+    run          state     step   acc    test   div    len   s/step  note
+    t0.6-s0      finished  12/12  0.312  0.290  0.655  24.1  1.3
+    ...
+
+States: pending (not started, or a branch waiting for its parent's checkpoint), running, finished, stopped (ended
+by a `stop` rule: state `killed` plus `stopped.json` saying which rule), failed, killed (interrupted by a signal,
+e.g. the driver's Ctrl-C; resumable), interrupted (status says running but its process is gone from this host:
+the driver or the machine died; resumable).
+
+Why from the run store: it is the source of truth (design.md §1) and survives the driver; Tune's own state does
+not. `is_done(store)` is what resume uses to leave finished and stopped runs alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from microcoder.run_store import RunStore
+
+__all__ = ["STOP_FILE", "RunView", "counts", "format_status", "is_done", "pid_alive", "read_stop", "run_views"]
+
+STOP_FILE = "stopped.json"
+"""Written in a run folder when a stop rule ended the run: {"rule", "metric", "value", "step"}."""
+DISPLAY = (("acc", "train/accuracy", "{:.3f}"), ("test", "test/accuracy", "{:.3f}"),
+           ("div", "train/response_diversity", "{:.3f}"), ("len", "train/response_length", "{:.1f}"),
+           ("s/step", "time/step_s", "{:.1f}"))
+"""Columns of the table: header, metric, format (the last logged value; test/accuracy: the last evaluation)."""
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_stop(store: RunStore) -> Optional[dict]:
+    try:
+        return json.loads((store.dir / STOP_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def is_done(store: RunStore) -> bool:
+    """Finished, or ended by a stop rule: a resumed sweep does not run it again."""
+    status = store.read_status() or {}
+    return status.get("state") == "finished" or (status.get("state") == "killed" and read_stop(store) is not None)
+
+
+@dataclass
+class RunView:
+    name: str
+    arm: str
+    state: str
+    step: Optional[int]
+    total: int
+    first: int
+    metrics: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def _state(store: RunStore, status: Optional[dict]) -> tuple[str, str]:
+    if not status:
+        return "pending", ""
+    state = status.get("state", "pending")
+    if state == "running":
+        pid, host = status.get("pid"), status.get("host")
+        if isinstance(pid, int) and host == socket.gethostname() and not pid_alive(pid):
+            return "interrupted", "its process is gone; `sweep resume` continues it"
+        return "running", ""
+    if state == "killed":
+        stop = read_stop(store)
+        if stop is not None:
+            return "stopped", f"stop rule at step {stop.get('step')}: {stop.get('rule')}"
+        return "killed", "interrupted; `sweep resume` continues it"
+    if state == "failed":
+        err = (status.get("error") or "").strip().splitlines()
+        return "failed", (err[-1] if err else "")[:100]
+    return state, ""
+
+
+def run_views(plan, out: str | Path) -> list[RunView]:
+    views = []
+    for r in plan.runs:
+        store = RunStore(out, plan.name, r.name)
+        status = store.read_status()
+        state, note = _state(store, status)
+        rows = store.read_metrics()
+        metrics: dict = {}
+        for row in rows:
+            metrics.update({k: v for k, v in row.items() if isinstance(v, (int, float))})
+        if r.parent and state == "pending":
+            note = f"waits for {r.parent} at step {r.at_step}"
+        views.append(RunView(r.name, r.arm, state, rows[-1]["step"] if rows else None, r.total_steps, r.first_step,
+                             metrics, note))
+    return views
+
+
+def counts(views: list[RunView]) -> dict[str, int]:
+    out = {s: 0 for s in ("pending", "running", "finished", "stopped", "failed", "killed", "interrupted")}
+    for v in views:
+        out[v.state] = out.get(v.state, 0) + 1
+    return out
+
+
+def _counts_line(name: str, views: list[RunView]) -> str:
+    c = counts(views)
+    main = f"{c['finished']} finished, {c['running']} running, {c['pending']} pending, {c['failed']} failed"
+    extra = ", ".join(f"{c[s]} {s}" for s in ("stopped", "killed", "interrupted") if c[s])
+    return f"sweep {name}: {len(views)} runs — {main}" + (f", {extra}" if extra else "")
+
+
+def format_status(plan, views: list[RunView], only_active: bool = False) -> str:
+    """The counts line and the run table (`only_active`: rows of running runs only, for the live display)."""
+    lines = [_counts_line(plan.name, views)]
+    shown = [v for v in views if v.state == "running"] if only_active else views
+    if not shown:
+        return lines[0]
+    header = ["run", "state", "step"] + [h for h, _, _ in DISPLAY] + ["note"]
+    rows = []
+    for v in shown:
+        step = "-" if v.step is None else f"{v.step}/{v.total}"
+        cells = [v.name, v.state, step]
+        for _, key, fmt in DISPLAY:
+            val = v.metrics.get(key)
+            cells.append(fmt.format(val) if isinstance(val, (int, float)) else "-")
+        rows.append(cells + [v.note])
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    fmt_row = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    lines += [fmt_row(header)] + [fmt_row(r) for r in rows]
+    return "\n".join(lines)
