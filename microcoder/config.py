@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 import yaml
+
+from microcoder.yaml_loading import parse_yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -288,32 +289,7 @@ def _unknown_key_message(path: str) -> str:
 # ---------------------------------------------------------------------------------------------- YAML
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """Safe YAML that reads 1e-4 as a float (YAML 1.2, as OmegaConf does) and refuses duplicate keys."""
-
-
-_YamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:\d[\d_]*)?\.?\d[\d_]*[eE][-+]?\d+$"),
-    list("-+0123456789."),
-)
-
-
-def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_YamlLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
-
-
-def _parse_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader subclass
+_parse_yaml = parse_yaml  # strict: 1e-4 is a float, duplicate keys are errors (microcoder/yaml_loading.py)
 
 
 # ---------------------------------------------------------------------------------------------- loading

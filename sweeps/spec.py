@@ -44,6 +44,8 @@ from typing import Any, Optional
 
 import yaml
 
+from microcoder.yaml_loading import parse_yaml
+
 __all__ = ["Branch", "Resources", "SpecError", "StopRule", "SweepSpec", "TOP_KEYS", "apply_scale", "load_spec",
            "parse_spec"]
 
@@ -152,29 +154,8 @@ def _is_preset(base: str) -> bool:
 # ---------------------------------------------------------------------------------------------- YAML
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML reading 1e-4 as a float (YAML 1.2) and refusing duplicate keys (a silent override otherwise)."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:\d[\d_]*)?\.?\d[\d_]*[eE][-+]?\d+$"), list("-+0123456789."))
-
-
-def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
-
-
 def read_yaml(path: Path) -> Any:
-    return yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    return parse_yaml(path.read_text())
 
 
 # ---------------------------------------------------------------------------------------------- scales

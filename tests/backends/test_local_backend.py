@@ -3,7 +3,6 @@
 The micro preset is built once into the shared cache (a few minutes on a fresh machine) and reused.
 """
 
-import json
 import os
 import signal
 import subprocess

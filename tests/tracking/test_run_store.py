@@ -1,7 +1,6 @@
 """The run store: every logged step survives a kill, torn tails are skipped and repaired, restarts neither
 duplicate nor skip steps, status writes are atomic and validated, NaN round-trips."""
 
-import json
 import math
 import os
 import signal

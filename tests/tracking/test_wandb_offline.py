@@ -72,7 +72,10 @@ def test_the_run_comes_back_with_its_names_config_and_every_history_row(offline_
     run = read_offline_run(offline_run)
     assert (run["id"], run["project"], run["group"], run["job_type"], run["name"]) == (
         "readtest1", "proj", "grp", "arm", "nm")
-    assert run["tags"] == ["a", "b"] and run["exit_code"] == 0 and run["skipped"] == 0 and run["segments"] == 1
+    assert run["tags"] == ["a", "b"]
+    assert run["exit_code"] == 0
+    assert run["skipped"] == 0
+    assert run["segments"] == 1
     assert run["config"] == {**CONFIG, "late": 1}
     assert [r["_step"] for r in run["history"]] == list(range(STEPS))
     for row in run["history"]:

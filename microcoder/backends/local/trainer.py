@@ -22,11 +22,9 @@ parent's step k with changed settings; its steps continue the parent's count (k+
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -34,14 +32,14 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from microcoder.config import RunConfig, to_dict
+from microcoder.config import RunConfig
 from microcoder.evaluator import Limits, SandboxPool, judge_many
 from microcoder.evaluator.extraction import extract_code
 from microcoder.recipe.diversity import response_diversity
 from microcoder.recipe.schedules import AutoSchedule
 from microcoder.recipe.truncation_mask import apply_mask, compute_truncation_mask, is_repetitive
 
-from .checkpoint import load_checkpoint, read_state, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .phases import PhaseMeter
 from .rollout import Rollout, sample, token_logprobs
 

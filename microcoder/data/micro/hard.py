@@ -294,7 +294,7 @@ class MapReduce(Family):
 
     def code(self, p):
         gen = f"{map_expr(p)} for x in xs"
-        return f"def f(xs):\n    return " + (f"len([{gen}])" if p["red"] == "len" else f"{p['red']}({gen})")
+        return "def f(xs):\n    return " + (f"len([{gen}])" if p["red"] == "len" else f"{p['red']}({gen})")
 
     def answer(self, p, data):
         return REDUCE_FN[p["red"]]([map_apply(p, x) for x in data])

@@ -1,0 +1,18 @@
+"""The study's figures, one function per figure, registered in `FIGURES` (see `registry.py` for the mapping from
+a sweep to its figures, and each module's docstring for the panels it draws).
+
+    evaluator (6_4)        evaluator.py         temperature (7_2)     temperature.py
+    data (8_2)             curve_rows.py        kl_clip (9_2)         curve_rows.py
+    context_length (10_2)  context_length.py    batch_size (11_2)     curve_rows.py
+    truncation_mask (12_2) truncation_mask.py   generations (1_0)     generations.py
+    algorithms (13)        algorithms.py        overview (any sweep)  curve_rows.py
+    temperature_probe, length_density: the probe panels alone, drawn for sweeps that map to no study figure
+
+How: `fig = FIGURES.get("kl_clip").draw(runs.sweep("kl_clip"), DrawOptions(smoothing=0.9))`.
+"""
+
+from analysis.figures import algorithms, context_length, curve_rows, evaluator, generations, temperature  # noqa: F401
+from analysis.figures import truncation_mask  # noqa: F401
+from analysis.figures.registry import FIGURES, STUDY_IDS, DrawOptions, FigureSpec, figure_name, figures_for
+
+__all__ = ["DrawOptions", "FIGURES", "FigureSpec", "STUDY_IDS", "figure_name", "figures_for"]
