@@ -251,6 +251,8 @@ def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, max_concur
     if not todo:
         log(format_status(plan, run_views(plan, out)))
         return 0
+    if plan.backend == "local":
+        prepare_models(plan, todo, log)
     _quiet_tune_env()
     from ray import tune
 
@@ -296,6 +298,19 @@ def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, max_concur
     if not ok:
         log(f"not every run finished: `microcoder sweep resume {sweep_dir}` continues the unfinished ones")
     return 0 if ok else 1
+
+
+def prepare_models(plan: Plan, todo: list[str], log: Callable[[str], None]) -> None:
+    """Build the `micro` preset once in the driver, with every core, before trials start: otherwise the first
+    trials would all wait on one single-threaded build (each trial runs with one torch thread)."""
+    wanted = {r.name for r in plan.runs} & set(todo)
+    if any((r.config.get("model") or {}).get("preset") == "micro" and not (r.config.get("model") or {}).get("path")
+           for r in plan.runs if r.name in wanted):
+        from microcoder.models import quiet_transformers
+        from microcoder.models.micro import load_micro
+
+        quiet_transformers()
+        load_micro(log=log)  # a no-op when the cached build exists
 
 
 def run_sweep(plan: Plan, out: str | Path = "runs", **kwargs) -> int:
