@@ -29,5 +29,22 @@ def _verl(*args, **kwargs) -> dict:
     return run_verl(*args, **kwargs)
 
 
+def open_run_store(out_dir, sweep: str, run: str, parent: tuple[str, int] | None, log: Callable[[str], None]):
+    """The run's store and, when the run already finished, its last metrics row (then it is not rerun).
+
+    A branch's parent ("sweep/run", step) is recorded in status.json before the Tracker opens the run (the
+    Tracker keeps existing fields)."""
+    from microcoder.run_store import RunStore
+
+    store = RunStore(out_dir, sweep, run)
+    if (store.read_status() or {}).get("state") == "finished":
+        log(f"{store.dir}: already finished, not rerun")
+        rows = store.read_metrics()
+        return store, (rows[-1] if rows else {})
+    if parent is not None:
+        store.set_status("pending", parent_run=parent[0], parent_step=int(parent[1]))
+    return store, None
+
+
 def run_training(backend: str, *args, **kwargs) -> dict:
     return BACKENDS.get(backend)(*args, **kwargs)

@@ -17,19 +17,14 @@ def run_local(cfg: RunConfig, out_dir: str | Path = "runs", *, sweep: str = "adh
               arm: str | None = None, init_from: str | Path | None = None, parent: tuple[str, int] | None = None,
               tags: tuple[str, ...] = (), cache_dir: str | Path | None = None, device: str | None = None,
               log: Callable[[str], None] = print, progress: Callable[[int, dict], None] | None = None) -> dict:
-    from microcoder.run_store import RunStore
+    from microcoder.backends import open_run_store
     from microcoder.tracking import Tracker
 
     from .trainer import LocalTrainer
 
-    store = RunStore(out_dir, sweep, run)
-    status = store.read_status() or {}
-    if status.get("state") == "finished":
-        log(f"{store.dir}: already finished, not rerun")
-        rows = store.read_metrics()
-        return rows[-1] if rows else {}
-    if parent is not None:  # recorded before the Tracker opens the run (it keeps existing fields)
-        store.set_status("pending", parent_run=parent[0], parent_step=int(parent[1]))
+    store, finished = open_run_store(out_dir, sweep, run, parent, log)
+    if finished is not None:
+        return finished
     trainer = None
     with Tracker(store, project=cfg.tracking.project, sweep=sweep, arm=arm or run, run_name=run,
                  config=to_dict(cfg), mode=cfg.tracking.mode, tags=tags) as tracker:

@@ -82,17 +82,12 @@ def run_verl(cfg: RunConfig, out_dir: str | Path = "runs", *, sweep: str = "adho
              poll_s: float = 5.0) -> dict:
     from ray.job_submission import JobStatus, JobSubmissionClient
 
-    from microcoder.run_store import RunStore
+    from microcoder.backends import open_run_store
     from microcoder.tracking import Tracker
 
-    store = RunStore(out_dir, sweep, run)
-    status = store.read_status() or {}
-    if status.get("state") == "finished":
-        log(f"{store.dir}: already finished, not rerun")
-        rows = store.read_metrics()
-        return rows[-1] if rows else {}
-    if parent is not None:
-        store.set_status("pending", parent_run=parent[0], parent_step=int(parent[1]))
+    store, finished = open_run_store(out_dir, sweep, run, parent, log)
+    if finished is not None:
+        return finished
     own = store.latest_checkpoint()
     if own is not None:
         store.resume_from(own[0])
