@@ -23,11 +23,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	@echo ">> 1/3 judging the bundled sample with both evaluators"
+	@echo ">> 1/4 judging the bundled sample with both evaluators"
 	$(VENV)/bin/microcoder judge microcoder/data/samples/problems.jsonl microcoder/data/samples/solutions.jsonl --evaluator both
-	@echo ">> 2/3 the demo sweep on Ray Tune (micro policy, CPU; the first run builds and warm-starts the model)"
+	@echo ">> 2/4 the demo sweep on Ray Tune (micro policy, CPU; the first run builds and warm-starts the model)"
 	$(VENV)/bin/microcoder sweep run sweeps/specs/demo.yaml --out runs
-	@echo ">> 3/3 figures and report"
+	@echo ">> 3/4 temperature probe of the T=0.6 run's first and last checkpoints (figure 7_2, left panels)"
+	@[ -s runs/demo/t0.6-s0/probes/temperature.jsonl ] || $(VENV)/bin/microcoder probe temperature runs/demo/t0.6-s0 \
+	  --steps 0,12 --prompts 24 --n 4 --temperatures 0.6,1.0,1.4,1.8
+	@echo ">> 4/4 figures and report"
 	$(VENV)/bin/microcoder figures runs/demo --out figures/demo
 	@echo ">> done: figures/demo/report.md (and report.html); runs in runs/demo"
 
