@@ -31,7 +31,7 @@ def run_train(config_path: str | None, overrides: list[str], out: str, sweep: st
     try:
         cfg = load_config(config_path, overrides)
     except ConfigError as e:
-        print(f"error: invalid run config:\n{e}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
     from microcoder.backends.local import run_local
 
