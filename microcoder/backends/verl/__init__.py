@@ -96,6 +96,10 @@ def run_verl(cfg: RunConfig, out_dir: str | Path = "runs", *, sweep: str = "adho
     overrides = verl_overrides(cfg, checkpoints_dir=store.checkpoints_dir.resolve(), run_name=run, sweep=sweep,
                                gpus_per_run=gpus_per_run, nodes_per_run=nodes_per_run,
                                resume_from=None if own is not None else init_from)
+    if cfg.mask.mode != "none":
+        log(f"WARNING {sweep}/{run}: mask.mode={cfg.mask.mode} is passed to verl as +microcoder.mask.*, but the "
+            "MicroCoder verl trainer plug-in that applies it is not built yet (design.md §5): verl will train "
+            "WITHOUT the truncation mask. Use the local backend (--scale micro) for mask ablations until then.")
     metrics_file = store.dir.resolve() / "verl_metrics.jsonl"
     address = jobs_address or os.environ.get("MICROCODER_RAY_JOBS_ADDRESS", "http://127.0.0.1:8265")
     client = JobSubmissionClient(address)
