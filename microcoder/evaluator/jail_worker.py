@@ -175,32 +175,35 @@ def _flush_and_exit(code, _exit=os._exit):
     _exit(code)
 
 
-def _run_program(req, _exit=os._exit, _write=os.write, _encode=encode_value, _print_exc=traceback.print_exc):
+def _fail(message=None, _print_exc=traceback.print_exc):
+    """End the child with exit status 1, explaining why on stderr (the message, else the current traceback)."""
+    try:
+        if message is None:
+            _print_exc()
+        else:
+            sys.stderr.write(message + "\n")
+    except BaseException:
+        pass
+    _flush_and_exit(1)
+
+
+def _run_program(req, _write=os.write, _encode=encode_value):
     style = req["style"]
     namespace = {"__name__": "__main__" if style == "stdin" else "solution", "__builtins__": builtins}
     try:
         code = compile(req["code"], "solution.py", "exec")
         exec(code, namespace)
     except SystemExit as e:
-        if style == "call":
-            sys.stderr.write("program exited while being loaded (SystemExit %r)\n" % (e.code,))
-            _flush_and_exit(1)
         status = e.code
+        if style == "call":
+            _fail("program exited while being loaded (SystemExit %r)" % (status,))
         if status is None or status == 0:
             _flush_and_exit(0)
         if not isinstance(status, int):
-            try:
-                sys.stderr.write(str(status) + "\n")
-            except BaseException:
-                pass
-            _flush_and_exit(1)
+            _fail(str(status))
         _flush_and_exit(status & 0xFF or 1)
     except BaseException:
-        try:
-            _print_exc()
-        except BaseException:
-            pass
-        _flush_and_exit(1)
+        _fail()
     if style == "stdin":
         _flush_and_exit(0)
     # call style: locate the function, call it with the JSON arguments, encode its return value
@@ -212,22 +215,15 @@ def _run_program(req, _exit=os._exit, _write=os.write, _encode=encode_value, _pr
         elif fn_name in namespace:
             fn = namespace[fn_name]
         else:
-            sys.stderr.write("function %r not found in the program\n" % fn_name)
-            _flush_and_exit(1)
+            _fail("function %r not found in the program" % fn_name)
         result = fn(*req["input"])
         text = _encode(result)
     except SystemExit as e:
-        sys.stderr.write("program exited instead of returning (SystemExit %r)\n" % (e.code,))
-        _flush_and_exit(1)
+        _fail("program exited instead of returning (SystemExit %r)" % (e.code,))
     except EncodeError as e:
-        sys.stderr.write("return value not serialisable: %s\n" % e)
-        _flush_and_exit(1)
+        _fail("return value not serialisable: %s" % e)
     except BaseException:
-        try:
-            _print_exc()
-        except BaseException:
-            pass
-        _flush_and_exit(1)
+        _fail()
     data = text.encode("utf-8", "surrogatepass")
     view = memoryview(data)
     while view:
@@ -257,6 +253,33 @@ def _kill_strays(me, uid):
                     os.kill(int(name), signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+    _reap_orphans()
+
+
+def _reap_orphans(grace_s=1.0):
+    """Reap the killed orphans that were re-parented to us (we are a child subreaper): unreaped zombies still
+    count against the uid's RLIMIT_NPROC and would make the next program's fork fail."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no children left: the usual case, one system call
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.001)
+
+
+def _become_subreaper():
+    """Orphans of judged programs are re-parented to this worker instead of the host's init (which, outside
+    the jail's pid namespace, may never reap them)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except Exception:
+        pass
 
 
 def _signal_name(sig):
@@ -384,6 +407,7 @@ def main():
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 1)  # nothing but protocol messages goes to the host
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _become_subreaper()
     write_msg(proto_out, {"ready": True, "pid": os.getpid(), "uid": os.getuid()})
     counter = 0
     while True:

@@ -181,6 +181,10 @@ class WorkerDied(RuntimeError):
     pass
 
 
+class WorkerHung(WorkerDied):
+    """The worker stopped answering (it is killed and restarted; the test counts as a timeout)."""
+
+
 class Sandbox:
     """One jailed worker process. Not thread-safe: use one per thread (SandboxPool does that)."""
 
@@ -197,21 +201,18 @@ class Sandbox:
         self.close()
         self.restarts += 1
         if self.mode == "bwrap":
-            cmd = bwrap_command()
-            tmp_root = None
+            cmd = bwrap_command()  # the jail has its own private /tmp
         else:
             exe, _ = python_for_jail()
             self._tmp_root = tempfile.mkdtemp(prefix="microcoder-sandbox-")
             os.chmod(self._tmp_root, 0o711)
             cmd = [exe, "-I", str(WORKER_SCRIPT)]
-            tmp_root = self._tmp_root
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp_root or "/tmp", "LANG": "C.UTF-8"}
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self._tmp_root or "/tmp", "LANG": "C.UTF-8"}
         # bwrap's --die-with-parent fires when the *thread* that started it exits, and judging threads come
         # and go: every worker is therefore started from one long-lived spawner thread.
         self.proc = _SPAWNER.submit(
             subprocess.Popen, cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            env=env, cwd=tmp_root or "/", start_new_session=True).result()
-        self._req_extra = {"uid": self.uid, "tmp_root": tmp_root}
+            env=env, cwd=self._tmp_root or "/", start_new_session=True).result()
         hello = self._read(timeout=30)
         if not hello.get("ready"):
             raise WorkerDied(f"sandbox worker did not start: {hello}")
@@ -255,7 +256,7 @@ class Sandbox:
         while got < n:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise WorkerDied("sandbox worker stopped answering")
+                raise WorkerHung("sandbox worker stopped answering")
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
@@ -270,13 +271,11 @@ class Sandbox:
             limits: Limits = Limits()) -> RunResult:
         """Run `code` on one test input; never raises for anything the program does."""
         req = {"code": code, "style": style, "fn_name": fn_name, "input": input, "limits": asdict(limits),
-               **getattr(self, "_req_extra", {})}
-        data = json.dumps(req).encode("utf-8", "surrogatepass")
+               "uid": self.uid}
         for attempt in (0, 1):
             if self.proc is None or self.proc.poll() is not None:
                 self.start()
-                req.update(self._req_extra)
-                data = json.dumps(req).encode("utf-8", "surrogatepass")
+            data = json.dumps({**req, "tmp_root": self._tmp_root}).encode("utf-8", "surrogatepass")
             try:
                 assert self.proc is not None and self.proc.stdin is not None
                 self.proc.stdin.write(HEADER.pack(len(data)) + data)
@@ -291,7 +290,7 @@ class Sandbox:
                 resp = self._read(timeout=limits.time_limit_s + 10.0)
             except WorkerDied as e:
                 self.close()
-                return RunResult("timeout" if "answering" in str(e) else "error", f"{e} (restarted)")
+                return RunResult("timeout" if isinstance(e, WorkerHung) else "error", f"{e} (restarted)")
             return RunResult(**{k: resp.get(k) for k in RunResult.__dataclass_fields__ if k in resp})
         return RunResult("error", "sandbox worker could not be reached")
 

@@ -58,10 +58,8 @@ def test_leetcode_solution_class_method_is_called(sb):
 
 
 def test_infinite_loop_times_out_at_the_wall_clock_limit(sb):
-    t0 = time.monotonic()
     r = run(sb, "while True:\n    pass", limits=Limits(time_limit_s=1.0, memory_mb=256))
-    assert r.status == "timeout"
-    assert time.monotonic() - t0 < 5
+    assert r.status == "timeout" and "wall-clock limit" in r.reason
 
 
 def test_sleeping_program_times_out_without_using_cpu(sb):

@@ -5,7 +5,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -148,9 +147,8 @@ def test_a_dead_drivers_worker_is_terminated_before_a_new_attempt(sweep):
                              str(sweep_dir.resolve()), "t0.6-s0"], start_new_session=True)
     try:
         store.set_status("running", pid=fake.pid, host=socket.gethostname())
-        t0 = time.monotonic()
         assert stop_stale_writer(store, sweep_dir.resolve(), grace_s=5) == fake.pid
-        assert fake.wait(timeout=5) is not None and time.monotonic() - t0 < 5
+        assert fake.wait(timeout=5) is not None  # stopped: a bounded wait, not a timing
     finally:
         if fake.poll() is None:
             fake.kill()

@@ -36,7 +36,7 @@ from microcoder.config import RunConfig
 from microcoder.evaluator import Limits, SandboxPool, judge_many
 from microcoder.evaluator.extraction import extract_code
 from microcoder.recipe.diversity import response_diversity
-from microcoder.recipe.schedules import AutoSchedule
+from microcoder.recipe.schedules import AutoSchedule, ConstantSchedule
 from microcoder.recipe.truncation_mask import apply_mask, compute_truncation_mask, is_repetitive
 
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -116,6 +116,7 @@ class LocalTrainer:
             for p in self.ref_model.parameters():
                 p.requires_grad_(False)
         self.temperature = cfg.rollout.temperature_schedule()
+        self.temperature_chosen: float | None = None  # what an `auto` schedule picked (kept in checkpoints)
         self.max_length = cfg.data.max_response_length_schedule()
         self.limits = Limits(time_limit_s=cfg.reward.time_limit_s, memory_mb=cfg.reward.memory_mb)
         self.pool = SandboxPool()
@@ -296,7 +297,7 @@ class LocalTrainer:
 
     # ---------------------------------------------------------------------------------------------- run
     def _checkpoint(self, step: int) -> None:
-        state = {"step": step, "temperature_chosen": getattr(self.temperature, "chosen", None),
+        state = {"step": step, "temperature_chosen": self.temperature_chosen,
                  "run": self.store.dir.name}
         save_checkpoint(self.store.checkpoint_path(step), self.model, self.tok, self.optimizer, state)
         self.store.mark_checkpoint_complete(step)
@@ -318,7 +319,9 @@ class LocalTrainer:
                 self.store.clear_metrics()
             return 0
         if isinstance(self.temperature, AutoSchedule) and state.get("temperature_chosen") is not None:
-            self.temperature = _Fixed(float(state["temperature_chosen"]))  # no re-probe: keep the parent's choice
+            # no re-probe: keep the parent's choice
+            self.temperature_chosen = float(state["temperature_chosen"])
+            self.temperature = ConstantSchedule(self.temperature_chosen)
         self.mask_gen.manual_seed(self.cfg.trainer.seed + 1 + step)
         return step
 
@@ -327,7 +330,7 @@ class LocalTrainer:
         self._setup()
         start = self._start_step()
         if isinstance(self.temperature, AutoSchedule) and not self.temperature.resolved:
-            chosen = self.temperature.resolve(self.probe_diversity)
+            chosen = self.temperature_chosen = self.temperature.resolve(self.probe_diversity)
             self.log(f"auto temperature: chose {chosen} (diversity by temperature: {self.temperature.measured})")
         total = cfg.trainer.total_steps
         if start == 0:
@@ -356,14 +359,3 @@ class LocalTrainer:
         self.last_metrics = {"step": step, **metrics}
         if self.progress is not None:
             self.progress(step, metrics)
-
-
-class _Fixed:
-    """A schedule frozen at the value an `auto` schedule chose (restored from a checkpoint)."""
-
-    def __init__(self, value: float):
-        self.chosen = value
-        self.resolved = True
-
-    def value_at(self, step: int) -> float:
-        return self.chosen
