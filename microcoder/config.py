@@ -70,6 +70,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "actor.kl_loss_type": ("low_var_kl", "k3", "kl", "k1", "mse", "k2", "abs"),
     "algorithm.adv_estimator": ("grpo", "rloo"),
     "mask.mode": ("none", "complete", "conditional"),
+    "mask.eligible": ("non-incorrect", "correct"),
     "reward.evaluator": ("microcoder", "strict"),
     "tracking.mode": ("offline", "online", "disabled"),
 }
@@ -143,6 +144,8 @@ class MaskConfig:
     mode: str = _f("none", "Truncation mask: none | complete (overlong filtering) | conditional (MicroCoder-GRPO).")
     ratio: float = _f(0.1, "ρ: chance that an eligible truncated response is masked (conditional only), in [0, 1].")
     repeat_window: int = _f(128, "m: a response whose last m tokens repeat the m before is never masked.")
+    eligible: str = _f("non-incorrect", "Which truncated responses the conditional mask may zero: non-incorrect "
+                       "(the equation: passed, or cut off before a closed answer block) | correct (passed only).")
 
 
 @dataclass

@@ -74,3 +74,11 @@ def extract_code(response: str) -> str | None:
     if fence is not None and counts:
         return None  # truncated inside the final code block (rule 5)
     return code
+
+
+def has_answer(response: str) -> bool:
+    """Did the response give a complete answer: a closed python block survives rules 1–5 (`extract_code`)?
+
+    False for a response cut off inside its final code block or before writing any: what the truncation mask
+    calls not-yet-answered (microcoder.recipe.truncation_mask.eligible_for_mask)."""
+    return extract_code(response) is not None

@@ -23,8 +23,17 @@ How (conventions):
 - |o_i| = L_max is tested as `len_i >= max_length`, with `max_length` the configured limit in force at this
   step (not the batch's longest response, unlike verl's `response_length/clip_ratio`; design.md §4). A response
   whose EOS falls exactly on the last allowed token counts as truncated, as in verl.
-- non-incorrect(o_i) is the caller's `correct [B]` bool. The paper's equation says "non-incorrect", the Insights
-  blog "produce correct answers"; pass True for responses not judged wrong (normally: passed every test).
+- non-incorrect(o_i) is the caller's `correct [B]` bool, built by `eligible_for_mask(passed, answered, reading)`
+  under one of two readings (`ELIGIBILITY`, config `mask.eligible`):
+    non-incorrect  (default) the equation's word (MicroCoder-GRPO, arXiv:2603.07777, Eq. of the objective;
+                   shared/reference/figures/MicroCoder-GRPO_equation.png): the response is not a wrong answer —
+                   it passed, or it was cut off before giving a complete answer (no closed code block,
+                   `microcoder.evaluator.extraction.has_answer`). A truncated response that did close a block
+                   and failed is incorrect and keeps its advantage.
+    correct        the Insights blog's wording ("responses that produce correct answers"): passed only. Measured
+                   at micro scale it makes the mask a no-op (truncated responses are almost never correct), and
+                   the study's 30 % arm grows length nearly as fast as masking everything, which only the
+                   equation's reading allows (design.md §3).
 - repeat(o, m): the last m tokens equal the m tokens before them, `o[len-m:len] == o[len-2m:len-m]`
   (m = `repeat_window`, 128 in the paper). Responses shorter than 2m tokens are NOT repetitive (there are not
   two windows to compare). verl's advantage hook sees no tokens (design.md §5), so the reward function may
@@ -48,6 +57,8 @@ __all__ = [
     "complete_mask",
     "compute_truncation_mask",
     "conditional_mask",
+    "ELIGIBILITY",
+    "eligible_for_mask",
     "is_repetitive",
     "is_truncated",
     "no_mask",
@@ -93,6 +104,27 @@ def is_repetitive(response_ids: Tensor, response_mask: Tensor, m: int) -> Tensor
     prev = (lengths - 2 * m).clamp(min=0).unsqueeze(-1) + offsets  # [B, m]
     same = response_ids.gather(1, last.clamp(max=T - 1)) == response_ids.gather(1, prev.clamp(max=T - 1))
     return (lengths >= 2 * m) & same.all(-1)
+
+
+ELIGIBILITY = ("non-incorrect", "correct")
+"""Readings of non-incorrect(o_i) (config `mask.eligible`); the first is the default (the equation's)."""
+
+
+def eligible_for_mask(passed: Tensor, answered: Tensor, reading: str = "non-incorrect") -> Tensor:
+    """non-incorrect(o_i) under `reading`: the `correct [B]` argument of the masks.
+
+    passed [B] bool (every test passed), answered [B] bool (a complete answer block was given) → [B] bool.
+    non-incorrect: passed ∨ ¬answered;  correct: passed.
+    """
+    if reading not in ELIGIBILITY:
+        raise ValueError(f"mask eligibility must be one of {', '.join(ELIGIBILITY)}, got {reading!r}")
+    if passed.dim() != 1 or answered.shape != passed.shape:
+        raise ValueError(f"passed and answered must both be [B], got {tuple(passed.shape)} and "
+                         f"{tuple(answered.shape)}")
+    passed = passed.bool()
+    if reading == "correct":
+        return passed
+    return passed | ~answered.to(passed.device).bool()
 
 
 def _check(response_ids: Tensor, response_mask: Tensor, correct: Tensor, max_length: int, ratio: float,
@@ -147,7 +179,7 @@ def conditional_mask(response_ids: Tensor, response_mask: Tensor, correct: Tenso
                      repetitive: Optional[Tensor] = None) -> tuple[Tensor, float]:
     """MicroCoder-GRPO's mask: zero A_i iff len_i >= L_max ∧ correct_i ∧ ¬repeat(o_i, m) ∧ U_i < ρ.
 
-    response_ids, response_mask [B, T]; correct [B] bool; repetitive [B] bool or None (then computed with
+    response_ids, response_mask [B, T]; correct [B] bool = non-incorrect(o_i) (`eligible_for_mask`); repetitive [B] bool or None (then computed with
     `is_repetitive(response_ids, response_mask, repeat_window)`); ratio = ρ in [0, 1]; generator seeded for
     reproducibility. → (keep [B] float 1/0, masked fraction over all B responses).
     """

@@ -71,6 +71,20 @@ def test_complete_mask_zeroes_the_advantage_of_every_truncated_response(tmp_path
     assert row["train/masked_fraction"] == pytest.approx(row["train/truncated_fraction"])
 
 
+def test_conditional_mask_fires_on_a_real_run_under_the_equations_reading(tmp_path, micro):
+    # a short limit cuts most responses off before their code block closes: under the equation's reading
+    # (non-incorrect = passed or not yet answered) those are eligible; under "correct" almost none are
+    common = ["mask.mode=conditional", "mask.ratio=1.0", "data.max_response_length=12", "trainer.total_steps=1",
+              "trainer.test_freq=0", "trainer.save_freq=0", "tracking.mode=disabled"]
+    run_local(small_cfg(*common), tmp_path, sweep="mask", run="equation", log=lambda s: None)
+    run_local(small_cfg(*common, "mask.eligible=correct"), tmp_path, sweep="mask", run="blog", log=lambda s: None)
+    eq = RunStore(tmp_path, "mask", "equation").read_metrics()[-1]
+    blog = RunStore(tmp_path, "mask", "blog").read_metrics()[-1]
+    assert eq["train/truncated_fraction"] > 0.5
+    assert eq["train/masked_fraction"] > 0.25
+    assert blog["train/masked_fraction"] < eq["train/masked_fraction"]
+
+
 def test_run_writes_every_step_to_the_store_and_wandb_offline(tmp_path, micro):
     cfg = small_cfg("trainer.total_steps=2", "tracking.mode=offline",
                     "rollout.temperature={kind: staged, stages: [[0, 0.7], [2, 1.3]]}",

@@ -11,6 +11,7 @@ from microcoder.recipe.truncation_mask import (
     complete_mask,
     compute_truncation_mask,
     conditional_mask,
+    eligible_for_mask,
     is_repetitive,
     is_truncated,
     no_mask,
@@ -217,3 +218,56 @@ def test_empty_batch_masks_nothing():
     keep, frac = conditional_mask(ids, ids.clone(), torch.zeros(0, dtype=torch.bool), max_length=4, ratio=0.5,
                                   generator=gen(0))
     assert keep.shape == (0,) and frac == 0.0
+
+
+# --- non-incorrect(o_i): the equation's reading (default) and the blog's stricter one -------------------------
+
+
+def _responses():
+    """Four truncated responses (L_max = 8 tokens) and what the judge and the extractor say of them."""
+    from microcoder.evaluator.extraction import has_answer
+
+    texts = {
+        "no closed block": "Let me think about it step by step and then",
+        "open code block": "Here:\n```python\nn = int(input())\nprint(n +",
+        "closed, wrong": "```python\nprint(1)\n```\nand then some more words",
+        "closed, correct": "```python\nprint(2)\n```\nand then some more words",
+    }
+    passed = torch.tensor([False, False, False, True])
+    answered = torch.tensor([has_answer(t) for t in texts.values()])
+    return list(texts), passed, answered
+
+
+def test_non_incorrect_counts_a_response_cut_off_before_its_answer_as_not_wrong():
+    names, passed, answered = _responses()
+    assert answered.tolist() == [False, False, True, True]
+    assert eligible_for_mask(passed, answered, "non-incorrect").tolist() == [True, True, False, True]
+
+
+def test_correct_reading_makes_only_passing_responses_eligible():
+    names, passed, answered = _responses()
+    assert eligible_for_mask(passed, answered, "correct").tolist() == [False, False, False, True]
+
+
+def test_non_incorrect_is_the_default_reading():
+    names, passed, answered = _responses()
+    assert eligible_for_mask(passed, answered).tolist() == eligible_for_mask(passed, answered, "non-incorrect").tolist()
+
+
+def test_conditional_mask_under_the_equation_masks_cut_off_and_correct_but_not_wrong_or_repetitive():
+    names, passed, answered = _responses()
+    rows = [list(range(1, 9)), list(range(11, 19)), list(range(21, 29)), list(range(31, 39)), [5, 6, 7, 8] * 2]
+    ids, mask = batch(rows, T=10)
+    passed = torch.cat([passed, torch.tensor([True])])
+    answered = torch.cat([answered, torch.tensor([True])])  # the 5th repeats its last 4 tokens
+    keep, frac = conditional_mask(ids, mask, eligible_for_mask(passed, answered), max_length=8, ratio=1.0,
+                                  repeat_window=4)
+    assert keep.tolist() == [0.0, 0.0, 1.0, 0.0, 1.0] and frac == pytest.approx(3 / 5)
+    keep, _ = conditional_mask(ids, mask, eligible_for_mask(passed, answered, "correct"), max_length=8, ratio=1.0,
+                               repeat_window=4)
+    assert keep.tolist() == [1.0, 1.0, 1.0, 0.0, 1.0]
+
+
+def test_unknown_eligibility_reading_is_refused_with_the_valid_ones():
+    with pytest.raises(ValueError, match="non-incorrect, correct"):
+        eligible_for_mask(torch.tensor([True]), torch.tensor([True]), "passed")

@@ -34,10 +34,10 @@ import torch
 
 from microcoder.config import RunConfig
 from microcoder.evaluator import Limits, SandboxPool, judge_many
-from microcoder.evaluator.extraction import extract_code
+from microcoder.evaluator.extraction import extract_code, has_answer
 from microcoder.recipe.diversity import response_diversity
 from microcoder.recipe.schedules import AutoSchedule, ConstantSchedule
-from microcoder.recipe.truncation_mask import apply_mask, compute_truncation_mask, is_repetitive
+from microcoder.recipe.truncation_mask import apply_mask, compute_truncation_mask, eligible_for_mask, is_repetitive
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .phases import PhaseMeter
@@ -235,8 +235,10 @@ class LocalTrainer:
         kwargs = {"norm_adv_by_std_in_grpo": cfg.algorithm.norm_adv_by_std_in_grpo}
         advantages, _ = adv_fn(token_level_rewards=token_rewards, response_mask=mask, index=index, **kwargs)
         repetitive = is_repetitive(ro.response_ids.cpu(), ro.response_mask.cpu(), cfg.mask.repeat_window)
+        answered = torch.tensor([has_answer(t) for t in ro.texts], dtype=torch.bool)
+        non_incorrect = eligible_for_mask(correct, answered, cfg.mask.eligible)
         keep, masked_fraction = compute_truncation_mask(
-            cfg.mask.mode, ro.response_ids.cpu(), ro.response_mask.cpu(), correct, max_length=max_len,
+            cfg.mask.mode, ro.response_ids.cpu(), ro.response_mask.cpu(), non_incorrect, max_length=max_len,
             ratio=cfg.mask.ratio, repeat_window=cfg.mask.repeat_window, generator=self.mask_gen,
             repetitive=repetitive)
         advantages = apply_mask(advantages, keep.to(dev))
