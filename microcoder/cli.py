@@ -2,9 +2,11 @@
 
     microcoder judge PROBLEMS.jsonl SOLUTIONS.jsonl [--evaluator microcoder|strict|both] [--json]
     microcoder train [CONFIG.yaml] [key=value ...] [--out runs/] [--sweep NAME] [--name RUN]
+                     [--backend local|verl] [--dry-run]
     microcoder probe temperature|lengths [RUN_DIR] [--steps all|last|0,20] [--prompts N] [--n N]
     microcoder sweep plan|run|resume|status ...      (sweeps/cli.py)
     microcoder figures RUNS_DIR... [--out figures/]   (analysis/cli.py)
+    microcoder data prepare|stats|decontam ...        (microcoder/data/data_command.py)
 
 Run `microcoder COMMAND --help` for each command's options.
 """
@@ -73,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cache-dir", default=None, help="where built model presets are cached "
                                                      "(default: $MICROCODER_CACHE or ~/.cache/microcoder)")
     t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    t.add_argument("--backend", choices=("local", "verl"), default="local",
+                   help="local (this process) or verl (a main_ppo Ray job on a GPU cluster; see --dry-run)")
+    t.add_argument("--dry-run", action="store_true",
+                   help="verl: print the job's environment and main_ppo command, submit nothing")
+    t.add_argument("--jobs-address", default=None, metavar="URL",
+                   help="verl: Ray Jobs API address (default: $MICROCODER_RAY_JOBS_ADDRESS, else "
+                        "http://127.0.0.1:8265)")
+    t.add_argument("--gpus", type=_positive_int, default=8, help="verl: GPUs of the run in all (default: 8)")
+    t.add_argument("--nodes", type=_positive_int, default=1, help="verl: nodes of the run (default: 1)")
 
     pr = sub.add_parser("probe", help="evaluation jobs on a run's checkpoints (temperature, lengths)",
                         description="Measure a run's checkpoints (or a bare model) and append the results to "
@@ -99,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
         k.add_argument("--set", nargs="*", default=[], metavar="key=value", help="config overrides (with --config)")
         k.add_argument("--out", default="runs", help="where a bare model's probe folder goes (default: runs/)")
         k.add_argument("--cache-dir", default=None, help="model preset cache dir")
+
+    from .data import data_command
+
+    data_command.add_arguments(sub.add_parser(
+        "data", help="prepare the study's datasets (LiveCodeBench, DeepCoder, Open-R1, TACO/APPS, your JSONL), "
+                     "their stats and decontamination",
+        description="Datasets for both backends: `prepare` writes verl parquet + our JSONL + a manifest from a "
+                    "source's files, `stats` counts a prepared dataset, `decontam` finds training problems that "
+                    "overlap test problems. Run `microcoder data ACTION --help` for each."))
 
     # the sweep and analysis packages own their commands' options; the CLI only wires them in
     for name, module, text in (
@@ -130,8 +150,18 @@ def main(argv: list[str] | None = None) -> int:
         if config is not None and "=" in config and not config.endswith((".yaml", ".yml")):
             overrides.insert(0, config)  # `microcoder train key=value ...` without a file
             config = None
+        if args.backend == "verl":
+            from .train_command import run_train_verl
+
+            return run_train_verl(config, overrides, args.out, args.sweep, args.name, args.init_from,
+                                  dry_run=args.dry_run, jobs_address=args.jobs_address, gpus=args.gpus,
+                                  nodes=args.nodes)
         return run_train(config, overrides, args.out, args.sweep, args.name, args.init_from, args.cache_dir,
                          args.device)
+    if args.command == "data":
+        from .data.data_command import run as run_data_command
+
+        return run_data_command(args)
     if args.command == "sweep":
         from sweeps.cli import run as run_sweep_command
 

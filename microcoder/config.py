@@ -71,6 +71,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "algorithm.adv_estimator": ("grpo", "rloo"),
     "mask.mode": ("none", "complete", "conditional"),
     "mask.eligible": ("non-incorrect", "correct"),
+    "data.prompt_template": ("livecodebench", "plain"),  # = microcoder.data.prompts.PROMPTS (a test keeps them equal)
     "reward.evaluator": ("microcoder", "strict"),
     "tracking.mode": ("offline", "online", "disabled"),
 }
@@ -92,13 +93,16 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    train: str = _f("micro-mixed", "Training dataset: a registered name (micro-easy, micro-hard, micro-mixed) or a file path.")
+    train: str = _f("micro-mixed", "Training dataset: a micro name (micro-easy, micro-hard, micro-mixed), a prepared "
+                                   "folder or name under $MICROCODER_DATA_DIR (microcoder data prepare), or a file.")
     test: str = _f("micro-mixed", "Fixed test dataset behind test/accuracy: a registered name or a file path.")
     max_prompt_length: int = _f(128, "Prompt token limit; longer prompts are filtered out.")
     max_response_length: Any = _f(64, "Response token limit L_max: an int or an int schedule (constant|staged|linear).")
     train_batch_size: int = _f(16, "Prompts per rollout round (each sampled rollout.n times).")
     train_size: int = _f(2000, "Problems drawn from a generated training set (ignored for files: all are used).")
     test_size: int = _f(200, "Problems in the fixed test set behind test/accuracy (generated sets; files: all).")
+    prompt_template: str = _f("livecodebench", "Prompt template of prepared data (microcoder.data.prompts): "
+                                               "livecodebench (its official prompt) or plain; micro sets keep theirs.")
 
     def max_response_length_schedule(self) -> Schedule:
         """`max_response_length` as an integer `Schedule` (value_at(step) → int)."""

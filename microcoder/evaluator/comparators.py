@@ -9,15 +9,20 @@ The study's evaluator axis (MicroCoder-Insights, "Code Evaluator Robustness") ha
 ``style="stdin"``: both sides are text (the program's stdout). ``style="call"``: ``expected`` is a JSON value and
 ``actual`` the function's return value, made only of builtins (tuples and sets kept, dict keys may be non-str).
 
+Both follow the problem's `conventions.JudgingRules` (``rules=``): its case rule is applied first (letter case
+folded where it does not count), its stated float tolerance replaces the default, ``unordered`` enables the
+order-free strategy. Numbers follow `number_rules` in both: a tolerance only for a non-integer expected number a double
+can hold; an expected integer never matched by a float (``5`` rejects ``5.0``); more digits than a double carries
+compared exactly. A special checker is not a comparison: the judge runs it in the sandbox (`checker`).
+
 **microcoder** (robust): strategies tried in order, each inside ``try`` (one that raises never stops the
 others); the first that accepts names ``Comparison.strategy``. stdin (`STDIN_STRATEGIES`):
 
 1. ``exact``        text equal after CRLF/CR → LF, trailing spaces of each line and trailing blank lines dropped;
 2. ``tokens``       same lines (blank lines dropped) of whitespace-split tokens; a token matches when its text or
-                    its exact decimal value is equal (``2.50`` = ``2.5``, ``5.0`` = ``5``);
-3. ``numeric_tolerance``  as 2, and a number token matches within `RTOL`/`ATOL` or after rounding both to
-                    `ROUND_DECIMALS` decimals — only where the *expected* token is a non-integer number (has
-                    ``.``/``e`` or is inf/nan); integers stay exact (np.allclose would take -100001 for -100000);
+                    its exact decimal value is equal (``2.50`` = ``2.5``; ``5`` for ``5.0``, never ``5.0`` for ``5``);
+3. ``numeric_tolerance``  as 2, and a number token matches within the stated tolerance, else `RTOL`/`ATOL` or
+                    equality after rounding both to `ROUND_DECIMALS` decimals — only where the tolerance applies;
 4. ``line_breaks``  as 3 over the whole token sequence, line breaks ignored (``1 2`` = ``1\\n2``);
 5. ``literal``      both texts parse (``ast.literal_eval``) as containers that are structurally equal
                     (``(1, 2)`` = ``[1,2]``, see call strategy 2);
@@ -31,18 +36,21 @@ a Python literal), ``string_form`` (a str expected, a number/container returned:
 compared as text). So a returned str is judged like printed text (``"1  2"`` passes for ``"1 2"``), but a str
 returned for a number (``"5"`` for 5) fails, and a bool or None is never taken for its name (``True`` ≠ ``"True"``).
 
-Never accepted, by either arm: a changed integer, a missing or extra non-empty line, a case change
-(``yes`` for ``YES``), ``True`` for ``1`` or ``1`` for ``True`` (bool is distinct from int at every depth),
-``""`` for missing output, ``[2, 1]`` for ``[1, 2]`` unless unordered, a dict with an extra key. Tolerance
-choice: RTOL 1e-6 (the usual contest "absolute or relative error 1e-6") not np.allclose's 1e-5, which takes
-an off-by-one float answer from 1e5 on (100001.5 for 100000.5); from 1e6 on 1e-6 takes it too, as contest
-checkers do. ``unordered`` is top-level only: inner order still counts (permutations must stay distinct).
+Never accepted, by either arm: a changed integer, a float for an integer, a missing or extra non-empty line, a
+case change (``yes`` for ``YES``) unless the rules' case says so, ``True`` for ``1`` or ``1`` for ``True`` (bool is
+distinct from int at every depth), ``""`` for missing output, ``[2, 1]`` for ``[1, 2]`` unless unordered, a dict
+with an extra key. Tolerance choice: RTOL 1e-6 (the usual contest "absolute or relative error 1e-6") not
+np.allclose's 1e-5, which takes an off-by-one float answer from 1e5 on (100001.5 for 100000.5); from 1e6 on 1e-6
+takes it too, as contest checkers do. ``unordered`` is top-level only: inner order still counts.
 
 **strict** (LiveCodeBench's grader, re-implemented): stdin — strip the whole output, split on ``\\n``, strip each
 line, same line count, each line equal as text or as a list of ``Decimal`` (exact: ``2.50`` = ``2.5``,
 ``0.30000000000000004`` ≠ ``0.3``). call — a top-level tuple becomes a list, then exact equality (nested
-tuples rejected) except that bool never equals int. ``unordered`` is ignored. Everything strict accepts,
-microcoder accepts (tested).
+tuples rejected) except that bool never equals int. It follows what the problem *states* (case_insensitive,
+float_tolerance, unordered as a multiset of its lines/values) but no platform convention and no default of its
+own (`PLATFORM_CONVENTIONS`): on LiveCodeBench's own data, which states none, it is LiveCodeBench's grader.
+Two deliberate differences from LCB: bool ≠ int, and an integer expected rejects a float (LCB takes ``5.0``
+for ``5``; the platforms do not). Everything strict accepts, microcoder accepts (tested).
 
 Run the tests: ``.venv/bin/pytest -q tests/evaluator/test_comparators.py``.
 """
@@ -51,22 +59,19 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import Any, Callable
 
 from microcoder.registry import Registry
 
-RTOL = 1e-6  # relative tolerance for non-integer expected numbers
-ATOL = 1e-9  # absolute tolerance (near zero), |actual - expected| <= ATOL + RTOL * |expected|
-ROUND_DECIMALS = 6  # ... or equal once both are rounded to this many decimals (an absolute ~5e-7)
+from .conventions import DEFAULT_RULES, JudgingRules
+from .number_rules import decimal_of, tokens_close, tokens_equal, values_close
+
 LITERAL_MAX_CHARS = 200_000  # longer texts are not parsed as Python literals (bounds the cost of a rejection)
 GREEDY_MAX_ITEMS = 500  # order-free matching falls back to O(n²) pairing only up to this many items
 STYLES = ("stdin", "call")
 
-_CTX = Context(prec=100, Emax=MAX_EMAX, Emin=MIN_EMIN)  # exact parsing, no overflow; invalid input raises
-_RTOL, _ATOL = Decimal(repr(RTOL)), Decimal(repr(ATOL))
-_QUANTUM = Decimal(1).scaleb(-ROUND_DECIMALS)
 _NUMBER = (int, float)
 _SEQ = (list, tuple)
 _SET = (set, frozenset)
@@ -83,15 +88,28 @@ class Comparison:
 
 
 REJECTED = Comparison(False, None)
-Comparator = Callable[..., Comparison]  # (expected, actual, *, style, unordered) -> Comparison
+Comparator = Callable[..., Comparison]  # (expected, actual, *, style, rules) -> Comparison
 COMPARATORS: Registry[Comparator] = Registry("evaluator")
+# whether an evaluator follows platform conventions for what a problem leaves unstated (conventions.py)
+PLATFORM_CONVENTIONS = {"microcoder": True, "strict": False}
 
 
-def compare(evaluator: str, expected: Any, actual: Any, *, style: str, unordered: bool = False) -> Comparison:
-    """Compare with the comparator registered as `evaluator` (an unknown name lists the valid ones)."""
+def compare(evaluator: str, expected: Any, actual: Any, *, style: str, unordered: bool = False,
+            rules: JudgingRules | None = None) -> Comparison:
+    """Compare with the comparator registered as `evaluator` (an unknown name lists the valid ones).
+
+    rules: the problem's judging rules (`conventions.judging_rules`); `unordered=True` also sets rules.unordered.
+    """
     comparator = COMPARATORS.get(evaluator)
     _check_style(style)
-    return comparator(expected, actual, style=style, unordered=unordered)
+    return comparator(expected, actual, style=style, rules=_rules(rules, unordered))
+
+
+def _rules(rules: JudgingRules | None, unordered: bool) -> JudgingRules:
+    rules = rules or DEFAULT_RULES
+    if unordered and not rules.unordered:
+        rules = JudgingRules(True, rules.case, rules.float_tolerance, rules.checker)
+    return rules
 
 
 def _check_style(style: str) -> None:
@@ -99,73 +117,39 @@ def _check_style(style: str) -> None:
         raise ValueError(f"unknown style {style!r}; valid: {', '.join(STYLES)}")
 
 
-# ---------------------------------------------------------------------------------------------- numbers
+# ---------------------------------------------------------------------------------------------- letter case
+
+_YES_NO = re.compile(r"(?<!\S)(?:yes|no)(?!\S)", re.IGNORECASE)
 
 
-def _decimal(token: str) -> Decimal | None:
-    """The exact value of a number token (Decimal's syntax, as LiveCodeBench), or None."""
-    try:
-        with localcontext(_CTX):
-            return Decimal(token)
-    except Exception:
-        return None
+def _fold_text(text: str, case: str) -> str:
+    if case == "any":
+        return text.lower()
+    return _YES_NO.sub(lambda m: m.group(0).lower(), text)
 
 
-def _decimal_equal(a: Decimal, b: Decimal) -> bool:
-    try:
-        return a == b
-    except Exception:  # a signalling NaN raises on comparison
-        return False
-
-
-def _near(expected: Decimal, actual: Decimal) -> bool:
-    """Tolerant equality of two numbers (the rule for a non-integer expected number)."""
-    if expected.is_nan() or actual.is_nan():
-        return expected.is_nan() and actual.is_nan()
-    if expected.is_infinite() or actual.is_infinite():
-        return expected == actual
-    with localcontext(_CTX):
-        if abs(actual - expected) <= _ATOL + _RTOL * abs(expected):
-            return True
-        return expected.quantize(_QUANTUM, ROUND_HALF_EVEN) == actual.quantize(_QUANTUM, ROUND_HALF_EVEN)
-
-
-def _same_token(expected: str, actual: str) -> bool:
-    """Equal text, or equal exact decimal value."""
-    if expected == actual:
-        return True
-    e, a = _decimal(expected), _decimal(actual)
-    return e is not None and a is not None and _decimal_equal(e, a)
-
-
-def _close_token(expected: str, actual: str) -> bool:
-    """`_same_token`, or within tolerance where the expected token is a non-integer number."""
-    if _same_token(expected, actual):
-        return True
-    e, a = _decimal(expected), _decimal(actual)
-    if e is None or a is None:
-        return False
-    fractional = not e.is_finite() or any(c in expected for c in ".eE")
-    try:
-        return fractional and _near(e, a)
-    except Exception:
-        return False
-
-
-def _near_number(expected: int | float, actual: int | float) -> bool:
-    """Call style: an int expected is matched exactly, a float expected within tolerance."""
-    if expected == actual:
-        return True
-    if type(expected) is not float:
-        return False
-    to_dec = lambda x: Decimal(repr(x)) if type(x) is float else Decimal(x)  # noqa: E731
-    return _near(to_dec(expected), to_dec(actual))
+def fold_case(value: Any, case: str) -> Any:
+    """`value` with letter case removed where `case` says it does not count (strings at any depth; dict keys kept)."""
+    if case == "exact":
+        return value
+    t = type(value)
+    if t is str:
+        return _fold_text(value, case)
+    if t is list:
+        return [fold_case(v, case) for v in value]
+    if t is tuple:
+        return tuple(fold_case(v, case) for v in value)
+    if t in _SET:
+        return t(fold_case(v, case) for v in value)
+    if t is dict:
+        return {k: fold_case(v, case) for k, v in value.items()}
+    return value
 
 
 # ---------------------------------------------------------------------------------------------- values
 
 
-def _values_equal(e: Any, a: Any) -> bool:
+def _values_equal(e: Any, a: Any, tol: float | None = None) -> bool:
     """Structural equality: tuples = lists at every depth, float tolerance, bool ≠ int, JSON-form dict keys."""
     te, ta = type(e), type(a)
     if te is bool or ta is bool:
@@ -173,15 +157,15 @@ def _values_equal(e: Any, a: Any) -> bool:
     if e is None or a is None:
         return e is None and a is None
     if te in _NUMBER and ta in _NUMBER:
-        return _near_number(e, a)
+        return values_close(e, a, tol)
     if te is str or ta is str:
         return te is ta and e == a
     if te in _SEQ and ta in _SEQ:
-        return len(e) == len(a) and all(_values_equal(x, y) for x, y in zip(e, a))
+        return len(e) == len(a) and all(_values_equal(x, y, tol) for x, y in zip(e, a))
     if te is dict and ta is dict:
-        return _dicts_equal(e, a)
+        return _dicts_equal(e, a, tol)
     if te in _SET and ta in _SET:
-        return _multiset_equal(list(e), list(a), _values_equal, _sort_key)
+        return _multiset_equal(list(e), list(a), lambda x, y: _values_equal(x, y, tol), _sort_key)
     return False
 
 
@@ -203,12 +187,12 @@ def _key_form(k: Any) -> Any:
     raise TypeError(f"unsupported dict key type {t.__name__}")
 
 
-def _dicts_equal(e: dict, a: dict) -> bool:
+def _dicts_equal(e: dict, a: dict, tol: float | None = None) -> bool:
     ek = {_key_form(k): v for k, v in e.items()}
     ak = {_key_form(k): v for k, v in a.items()}
     if len(ek) != len(e) or len(ak) != len(a) or ek.keys() != ak.keys():  # extra/missing or ambiguous keys
         return False
-    return all(_values_equal(ek[k], ak[k]) for k in ek)
+    return all(_values_equal(ek[k], ak[k], tol) for k in ek)
 
 
 def _sort_key(x: Any) -> tuple:
@@ -251,18 +235,19 @@ def _multiset_equal(xs: list, ys: list, eq: Callable[[Any, Any], bool], key: Cal
     return True
 
 
-def _strict_equal(e: Any, a: Any) -> bool:
-    """Python's == (1 == 1.0, list ≠ tuple), except that a bool equals only a bool, at every depth."""
+def _strict_equal(e: Any, a: Any, tol: float | None = None) -> bool:
+    """Python's == (2.0 == 2, list ≠ tuple), except that a bool equals only a bool and an int expected only an
+    int, at every depth; a float expected within `tol` when the problem states one."""
     te, ta = type(e), type(a)
     if te is bool or ta is bool:
         return te is ta and e == a
     if te in _NUMBER and ta in _NUMBER:
-        return e == a
+        return values_close(e, a, tol, default_tolerance=False)
     if te in _SEQ and te is ta:
-        return len(e) == len(a) and all(_strict_equal(x, y) for x, y in zip(e, a))
+        return len(e) == len(a) and all(_strict_equal(x, y, tol) for x, y in zip(e, a))
     if te is dict and ta is dict:
         ek, ak = {_tag(k): v for k, v in e.items()}, {_tag(k): v for k, v in a.items()}
-        return ek.keys() == ak.keys() and all(_strict_equal(ek[k], ak[k]) for k in ek)
+        return ek.keys() == ak.keys() and all(_strict_equal(ek[k], ak[k], tol) for k in ek)
     if te in _SET and ta in _SET:
         return {_tag(x) for x in e} == {_tag(x) for x in a}
     return te is ta and (te is str or e is None) and e == a  # str, None; anything else is unequal
@@ -297,6 +282,8 @@ def _check_finite(value: Any) -> None:
 
 # ---------------------------------------------------------------------------------------------- stdin strategies
 
+Strategy = Callable[[Any, Any, JudgingRules], bool]  # (expected, actual, rules) -> accepted?
+
 
 def _normalised_lines(text: str) -> list[str]:
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -315,58 +302,60 @@ def _lines_match(e: list[list[str]], a: list[list[str]], eq: Callable[[str, str]
     )
 
 
-def _text_exact(expected: str, actual: str, unordered: bool) -> bool:
+def _close(rules: JudgingRules) -> Callable[[str, str], bool]:
+    return lambda e, a: tokens_close(e, a, rules.float_tolerance)
+
+
+def _text_exact(expected: str, actual: str, rules: JudgingRules) -> bool:
     return _normalised_lines(expected) == _normalised_lines(actual)
 
 
-def _text_tokens(expected: str, actual: str, unordered: bool) -> bool:
-    return _lines_match(_token_lines(expected), _token_lines(actual), _same_token)
+def _text_tokens(expected: str, actual: str, rules: JudgingRules) -> bool:
+    return _lines_match(_token_lines(expected), _token_lines(actual), tokens_equal)
 
 
-def _text_numeric(expected: str, actual: str, unordered: bool) -> bool:
-    return _lines_match(_token_lines(expected), _token_lines(actual), _close_token)
+def _text_numeric(expected: str, actual: str, rules: JudgingRules) -> bool:
+    return _lines_match(_token_lines(expected), _token_lines(actual), _close(rules))
 
 
-def _text_line_breaks(expected: str, actual: str, unordered: bool) -> bool:
-    e, a = expected.split(), actual.split()
-    return len(e) == len(a) and all(_close_token(x, y) for x, y in zip(e, a))
+def _text_line_breaks(expected: str, actual: str, rules: JudgingRules) -> bool:
+    e, a, close = expected.split(), actual.split(), _close(rules)
+    return len(e) == len(a) and all(close(x, y) for x, y in zip(e, a))
 
 
-def _text_literal(expected: str, actual: str, unordered: bool) -> bool:
+def _text_literal(expected: str, actual: str, rules: JudgingRules) -> bool:
     e, a = _parse_literal(expected), _parse_literal(actual)
-    return type(e) in _CONTAINER and type(a) in _CONTAINER and _values_equal(e, a)
+    return type(e) in _CONTAINER and type(a) in _CONTAINER and _values_equal(e, a, rules.float_tolerance)
 
 
 def _token_key(token: str) -> tuple:
-    d = _decimal(token)
+    d = decimal_of(token)
     return (0, d) if d is not None and d.is_finite() else (1, token)
 
 
-def _text_unordered(expected: str, actual: str, unordered: bool) -> bool:
-    if not unordered:
+def _text_unordered(expected: str, actual: str, rules: JudgingRules) -> bool:
+    if not rules.unordered:
         return False
-    e, a = _token_lines(expected), _token_lines(actual)
+    e, a, close = _token_lines(expected), _token_lines(actual), _close(rules)
     if len(e) <= 1 or all(len(line) == 1 for line in e):  # a list of items: order-free tokens
         flat_e, flat_a = [t for line in e for t in line], [t for line in a for t in line]
-        if _multiset_equal(flat_e, flat_a, _close_token, _token_key):
+        if _multiset_equal(flat_e, flat_a, close, _token_key):
             return True
-    elif _multiset_equal(e, a, lambda x, y: _lines_match([x], [y], _close_token),
+    elif _multiset_equal(e, a, lambda x, y: _lines_match([x], [y], close),
                          lambda line: tuple(_token_key(t) for t in line)):
         return True
     try:
         pe, pa = _parse_literal(expected), _parse_literal(actual)
     except Exception:
         return False
-    return _container_unordered(pe, pa)
+    return _container_unordered(pe, pa, rules.float_tolerance)
 
 
-def _container_unordered(e: Any, a: Any) -> bool:
+def _container_unordered(e: Any, a: Any, tol: float | None = None) -> bool:
     if type(e) not in _SEQ + _SET or type(a) not in _SEQ + _SET:
         return False
-    return _multiset_equal(list(e), list(a), _values_equal, _sort_key)
+    return _multiset_equal(list(e), list(a), lambda x, y: _values_equal(x, y, tol), _sort_key)
 
-
-Strategy = Callable[[Any, Any, bool], bool]  # (expected, actual, unordered) -> accepted?
 
 STDIN_STRATEGIES: list[tuple[str, Strategy]] = [
     ("exact", _text_exact),
@@ -378,10 +367,10 @@ STDIN_STRATEGIES: list[tuple[str, Strategy]] = [
 ]
 
 
-def _first_accepting(strategies: list[tuple[str, Strategy]], expected: Any, actual: Any, unordered: bool):
+def _first_accepting(strategies: list[tuple[str, Strategy]], expected: Any, actual: Any, rules: JudgingRules):
     for name, strategy in strategies:
         try:
-            if strategy(expected, actual, unordered):
+            if strategy(expected, actual, rules):
                 return name
         except Exception:  # a strategy that cannot handle this output must not stop the others
             continue
@@ -391,33 +380,34 @@ def _first_accepting(strategies: list[tuple[str, Strategy]], expected: Any, actu
 # ---------------------------------------------------------------------------------------------- call strategies
 
 
-def _call_exact(expected: Any, actual: Any, unordered: bool) -> bool:
-    return _strict_equal(expected, list(actual) if type(actual) is tuple else actual)
+def _call_exact(expected: Any, actual: Any, rules: JudgingRules) -> bool:
+    return _strict_equal(expected, list(actual) if type(actual) is tuple else actual, rules.float_tolerance)
 
 
-def _call_structural(expected: Any, actual: Any, unordered: bool) -> bool:
-    return _values_equal(expected, actual)
+def _call_structural(expected: Any, actual: Any, rules: JudgingRules) -> bool:
+    return _values_equal(expected, actual, rules.float_tolerance)
 
 
-def _call_unordered(expected: Any, actual: Any, unordered: bool) -> bool:
-    return unordered and _container_unordered(expected, actual)
+def _call_unordered(expected: Any, actual: Any, rules: JudgingRules) -> bool:
+    return rules.unordered and _container_unordered(expected, actual, rules.float_tolerance)
 
 
-def _call_text(expected: Any, actual: Any, unordered: bool) -> bool:
+def _call_text(expected: Any, actual: Any, rules: JudgingRules) -> bool:
     return type(expected) is str and type(actual) is str and (
-        _first_accepting(STDIN_STRATEGIES, expected, actual, unordered) is not None
+        _first_accepting(STDIN_STRATEGIES, expected, actual, rules) is not None
     )
 
 
-def _call_parsed_string(expected: Any, actual: Any, unordered: bool) -> bool:
+def _call_parsed_string(expected: Any, actual: Any, rules: JudgingRules) -> bool:
     if type(actual) is not str or type(expected) not in _CONTAINER:
         return False
+    tol = rules.float_tolerance
     for parse in (json.loads, _parse_literal):
         try:
             value = parse(actual)
         except Exception:
             continue
-        if _values_equal(expected, value) or (unordered and _container_unordered(expected, value)):
+        if _values_equal(expected, value, tol) or (rules.unordered and _container_unordered(expected, value, tol)):
             return True
     return False
 
@@ -430,7 +420,7 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def _call_string_form(expected: Any, actual: Any, unordered: bool) -> bool:
+def _call_string_form(expected: Any, actual: Any, rules: JudgingRules) -> bool:
     if type(expected) is not str or type(actual) not in _NUMBER + _SEQ + (dict,):
         return False  # bool and None are never taken for their names
     for render in (lambda x: json.dumps(_jsonable(x)), str):
@@ -438,7 +428,7 @@ def _call_string_form(expected: Any, actual: Any, unordered: bool) -> bool:
             text = render(actual)
         except Exception:
             continue
-        if _first_accepting(STDIN_STRATEGIES, expected, text, unordered) is not None:
+        if _first_accepting(STDIN_STRATEGIES, expected, text, rules) is not None:
             return True
     return False
 
@@ -457,11 +447,14 @@ CALL_STRATEGIES: list[tuple[str, Strategy]] = [
 
 
 @COMPARATORS.register("microcoder")
-def microcoder(expected: Any, actual: Any, *, style: str, unordered: bool = False) -> Comparison:
+def microcoder(expected: Any, actual: Any, *, style: str, unordered: bool = False,
+               rules: JudgingRules | None = None) -> Comparison:
     """The robust MicroCoder-Evaluator: the first of the style's strategies that accepts wins."""
     _check_style(style)
+    rules = _rules(rules, unordered)
+    expected, actual = fold_case(expected, rules.case), fold_case(actual, rules.case)
     strategies = STDIN_STRATEGIES if style == "stdin" else CALL_STRATEGIES
-    name = _first_accepting(strategies, expected, actual, unordered)
+    name = _first_accepting(strategies, expected, actual, rules)
     return REJECTED if name is None else Comparison(True, name)
 
 
@@ -469,29 +462,46 @@ def _lcb_lines(text: str) -> list[str]:
     return [line.strip() for line in text.strip().split("\n")]
 
 
-def _decimal_line(line: str) -> list[Decimal] | None:
-    values = [_decimal(tok) for tok in line.split()]
-    return None if any(v is None for v in values) else values
+def _lcb_lines_equal(x: str, y: str, tol: float | None) -> bool | None:
+    """LiveCodeBench's line rule: equal text, or equal lists of Decimal (None: not both number lines)."""
+    if x == y:
+        return True
+    ex, ay = x.split(), y.split()
+    if any(decimal_of(t) is None for t in ex + ay):
+        return None
+    return len(ex) == len(ay) and all(tokens_close(p, q, tol, default_tolerance=False) for p, q in zip(ex, ay))
+
+
+def _strict_unordered(expected: Any, actual: Any, style: str, tol: float | None) -> bool:
+    """Stated order-freedom, the strict way: the same multiset of LCB lines / of top-level values."""
+    if style == "call":
+        if type(expected) is not list or type(actual) not in _SEQ:
+            return False
+        return _multiset_equal(expected, list(actual), lambda x, y: _strict_equal(x, y, tol), _sort_key)
+    e, a = _lcb_lines(expected), _lcb_lines(actual)
+    return _multiset_equal(e, a, lambda x, y: bool(_lcb_lines_equal(x, y, tol)), lambda line: line)
 
 
 @COMPARATORS.register("strict")
-def strict(expected: Any, actual: Any, *, style: str, unordered: bool = False) -> Comparison:
-    """LiveCodeBench's grader (exact lines or exact Decimal tokens; exact values), but bool ≠ int."""
+def strict(expected: Any, actual: Any, *, style: str, unordered: bool = False,
+           rules: JudgingRules | None = None) -> Comparison:
+    """LiveCodeBench's grader (exact lines or exact Decimal tokens; exact values), but bool ≠ int and an integer
+    expected needs an integer; follows what the problem states (rules), no leniency of its own."""
     _check_style(style)
+    rules = _rules(rules, unordered)
+    tol = rules.float_tolerance
     try:
+        expected, actual = fold_case(expected, rules.case), fold_case(actual, rules.case)
         if style == "call":
-            return Comparison(True, "exact") if _call_exact(expected, actual, False) else REJECTED
+            if _call_exact(expected, actual, rules):
+                return Comparison(True, "exact")
+            return Comparison(True, "unordered") if rules.unordered and _strict_unordered(
+                expected, actual, style, tol) else REJECTED
         e, a = _lcb_lines(expected), _lcb_lines(actual)
-        if len(e) != len(a):
-            return REJECTED
-        used_decimal = False
-        for x, y in zip(e, a):
-            if x == y:
-                continue
-            dx, dy = _decimal_line(x), _decimal_line(y)
-            if dx is None or dy is None or len(dx) != len(dy) or not all(map(_decimal_equal, dx, dy)):
-                return REJECTED
-            used_decimal = True
-        return Comparison(True, "decimal" if used_decimal else "exact")
+        if len(e) == len(a) and all(_lcb_lines_equal(x, y, tol) for x, y in zip(e, a)):
+            return Comparison(True, "exact" if e == a else "decimal")
+        if rules.unordered and _strict_unordered(expected, actual, style, tol):
+            return Comparison(True, "unordered")
+        return REJECTED
     except Exception:
         return REJECTED

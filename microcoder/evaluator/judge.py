@@ -6,9 +6,11 @@
 
 Execution and comparison are separate steps: a program's outputs are produced once and may be compared by
 several evaluators (``microcoder judge --evaluator both`` shows where they disagree). Verdicts per test are
-``pass``, ``fail`` (wrong answer), ``timeout`` and ``error`` (compile error, exception, non-zero exit, signal,
-resource or policy violation); a program passes iff every test passes, otherwise its verdict is that of its first
-test that did not pass. Nothing a judged program does raises here: ``compute_score`` returns score 0 for it.
+``pass``, ``fail`` (wrong answer, or a special checker's rejection or crash), ``timeout`` and ``error`` (compile
+error, exception, non-zero exit, signal, resource or policy violation); a program passes iff every test passes, otherwise its verdict is that of its first
+test that did not pass. Each evaluator judges under `rules_for(problem, evaluator)` (the problem's stated
+options, its platform's conventions, defaults); a problem's special checker runs in the sandbox
+(`checker`). Nothing a judged program (or checker) does raises here: ``compute_score`` returns score 0 for it.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from .comparators import COMPARATORS, compare
-from .extraction import extract_code
+from .checker import run_checker
+from .comparators import COMPARATORS, PLATFORM_CONVENTIONS, compare
+from .conventions import JudgingRules, judging_rules
+from .extraction import extract_code, has_answer
 from .problems import Problem, ProblemError, problem_from_ground_truth
 from .sandbox import Limits, RunResult, Sandbox, SandboxPool, decode_value, shared_pool
 
@@ -54,13 +58,27 @@ class Verdict:
         return asdict(self)
 
 
-def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult) -> TestVerdict:
+def rules_for(problem: Problem, evaluator: str) -> JudgingRules:
+    """The judging rules `evaluator` applies to `problem`: its stated options, then (for evaluators that follow
+    them) its platform's convention, then the evaluator's defaults (see `conventions`)."""
+    return judging_rules(problem.options, problem.platform,
+                         platform_conventions=PLATFORM_CONVENTIONS.get(evaluator, True))
+
+
+def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult, rules: JudgingRules | None = None,
+                 checked: tuple[bool, str] | None = None) -> TestVerdict:
+    """One test's verdict from its run: the checker's decision (`checked`) when the problem has one, else the
+    evaluator's comparison under `rules` (default: `rules_for(problem, evaluator)`)."""
     if run.status != "ok":
         reason = run.reason or run.status
         last = next((ln.strip() for ln in reversed((run.stderr or "").splitlines()) if ln.strip()), "")
         if run.status == "error" and last and last not in reason:
             reason = f"{reason}: {last[:160]}"  # e.g. "non-zero exit status 1: ValueError: boom"
         return TestVerdict(index, run.status, reason, time_s=run.time_s)
+    if checked is not None:
+        ok, why = checked
+        return TestVerdict(index, "pass", strategy="checker", time_s=run.time_s) if ok else \
+            TestVerdict(index, "fail", why, time_s=run.time_s)
     expected = problem.tests[index].output
     if problem.style == "call":
         try:
@@ -70,7 +88,7 @@ def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult) -
     else:
         actual = run.stdout
     try:
-        c = compare(evaluator, expected, actual, style=problem.style, unordered=problem.unordered)
+        c = compare(evaluator, expected, actual, style=problem.style, rules=rules or rules_for(problem, evaluator))
     except Exception as e:  # a comparator bug must cost this test, not the trainer
         return TestVerdict(index, "fail", f"comparator error: {type(e).__name__}: {e}", time_s=run.time_s)
     if c.ok:
@@ -106,11 +124,16 @@ def judge_multi(program: str | None, problem: Problem, evaluators: Sequence[str]
     pool = shared_pool() if own_pool else pool
     sb = sandbox or pool.acquire()  # type: ignore[union-attr]
     per_eval: dict[str, list[TestVerdict]] = {e: [] for e in evaluators}
+    rules = {e: rules_for(problem, e) for e in evaluators}
+    checker = problem.options.checker  # stated, so every evaluator follows it: run once per test
     try:
         for i, test in enumerate(problem.tests):
             run = sb.run(program, style=problem.style, input=test.input, fn_name=problem.fn_name, limits=limits)
+            checked = None
+            if checker and run.status == "ok":
+                checked = run_checker(sb, checker, problem.style, test.input, test.output, run, limits)
             for e in evaluators:
-                per_eval[e].append(_compare_one(e, problem, i, run))
+                per_eval[e].append(_compare_one(e, problem, i, run, rules[e], checked))
             if stop_early and all(any(t.verdict != "pass" for t in tv) for tv in per_eval.values()):
                 break
     finally:
@@ -151,21 +174,35 @@ def judge_many(pairs: Iterable[tuple[str | None, Problem]], evaluators: Sequence
 
 def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None,
                   **kwargs: Any) -> dict:
-    """verl reward function: 1.0 iff the response's last python block passes every test, else 0.0.
+    """verl reward function: score 1.0 iff the response's last python block passes every test, else 0.0.
+
+    Returns a dict that verl's reward managers copy into each response's `reward_extra_info` (design.md §5), every
+    row with the same keys (verl stacks them): `score`; `acc` (1.0/0.0, the pass itself: DAPO's overlong penalty is
+    added to the score, never to `acc`); `answered` (the response closed a code block: `has_answer`, the truncation
+    mask's non-incorrect reading); `platform` and `difficulty` of the problem (for test/accuracy per cell);
+    `verdict`, `passed`, `total`.
 
     The evaluator is ``kwargs["evaluator"]``, else ``extra_info["evaluator"]``, else $MICROCODER_EVALUATOR, else
-    ``microcoder``. Limits come from ``time_limit_s``/``memory_mb`` in kwargs or extra_info. Never raises for
-    anything the response contains.
+    ``microcoder``. Limits come from ``time_limit_s``/``memory_mb`` in kwargs or extra_info. ``workers_per_node``
+    (verl's reward workers on this node; translate.py passes it) sizes the one sandbox pool this process keeps
+    (`shared_pool`). Never raises for anything the response contains; a broken data row scores 0.
     """
     extra = extra_info if isinstance(extra_info, dict) else {}
     evaluator = kwargs.get("evaluator") or extra.get("evaluator") or os.environ.get("MICROCODER_EVALUATOR",
                                                                                     "microcoder")
     lim = {k: kwargs.get(k, extra.get(k)) for k in ("time_limit_s", "memory_mb")}
     limits = Limits(**{k: v for k, v in lim.items() if v is not None})
+    text = solution_str or ""
+    row = {"score": 0.0, "acc": 0.0, "answered": has_answer(text),
+           "platform": str(extra.get("platform") or "unknown"), "difficulty": str(extra.get("difficulty") or "unknown"),
+           "verdict": "error", "passed": 0, "total": 0}
     try:
         problem = problem_from_ground_truth(ground_truth, extra)
-    except ProblemError:  # a broken data row scores 0 (same keys as every other row: verl stacks them)
-        return {"score": 0.0, "verdict": "error", "passed": 0, "total": 0}
-    code = extract_code(solution_str or "")
-    v = judge(code, problem, evaluator, limits)
-    return {"score": 1.0 if v.ok else 0.0, "verdict": v.verdict, "passed": v.passed, "total": v.total}
+    except ProblemError:
+        return row
+    pool = shared_pool(int(kwargs.get("workers_per_node") or 1))
+    v = judge(extract_code(text), problem, evaluator, limits, pool=pool)
+    row.update(score=1.0 if v.ok else 0.0, acc=1.0 if v.ok else 0.0, verdict=v.verdict, passed=v.passed,
+               total=v.total, platform=str(problem.platform or row["platform"]),
+               difficulty=str(problem.difficulty or row["difficulty"]))
+    return row

@@ -5,12 +5,19 @@ lists the solutions on which they disagree together with the strategy of the rob
 ``--json`` prints one object a line instead: ``{"id", "evaluator", "verdict", "passed", "total", "tests": [...]}``.
 Malformed lines are reported on stderr with file and line, and everything else is still judged (exit status 1
 then, else 0).
+
+PROBLEMS may be prepared data (`microcoder data prepare`, contract 5): its ``<split>.jsonl`` holds our problem
+dicts plus keys such as ``prompt``/``question``/``starter_code``/``source``, which are kept aside, and each
+problem's ``platform`` and ``options`` decide how it is judged. A prepared directory holding one ``*.jsonl`` may
+be given instead of the file. With two evaluators the table ends with their agreement, overall and per platform.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from pathlib import Path
 from typing import TextIO
 
 from .judge import judge_many
@@ -25,6 +32,11 @@ def run_judge(problems_path: str, solutions_path: str, evaluator: str = "microco
               memory_mb: int = 1024, as_json: bool = False, workers: int | None = None,
               out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     evaluators = ["microcoder", "strict"] if evaluator == "both" else [evaluator]
+    try:
+        problems_path = resolve_problems_path(problems_path)
+    except ValueError as e:
+        print(f"error: {e}", file=err)
+        return 1
     problems, errors = load_problems(problems_path)
     solutions, sol_errors = load_solutions(solutions_path)
     errors += sol_errors
@@ -51,11 +63,23 @@ def run_judge(problems_path: str, solutions_path: str, evaluator: str = "microco
                                       "total": v.total, "reason": v.reason,
                                       "tests": [t.__dict__ for t in v.tests]}) + "\n")
     else:
-        print_table(kept, results, evaluators, out)
+        print_table(kept, results, evaluators, out, platforms=[p.platform for _, p in pairs])
     return 1 if errors else 0
 
 
-def print_table(solutions, results, evaluators, out: TextIO) -> None:
+def resolve_problems_path(path: str) -> str:
+    """A problems file, or a prepared-data directory holding exactly one ``*.jsonl``."""
+    p = Path(path)
+    if not p.is_dir():
+        return path
+    found = sorted(p.glob("*.jsonl"))
+    if len(found) != 1:
+        names = ", ".join(f.name for f in found) or "none"
+        raise ValueError(f"{path} is a directory: give one of its JSONL files (found: {names})")
+    return str(found[0])
+
+
+def print_table(solutions, results, evaluators, out: TextIO, platforms=None) -> None:
     idw = max([len("solution")] + [len(s.id) for s in solutions])
     head = f"{'solution':<{idw}}  " + "  ".join(f"{e:<18}" for e in evaluators) + "  reason"
     out.write(head + "\n" + "-" * len(head) + "\n")
@@ -73,8 +97,28 @@ def print_table(solutions, results, evaluators, out: TextIO) -> None:
             disagreements.append((s, res))
     out.write("\n" + "  ".join(f"{e}: {counts[e]}/{len(solutions)} pass" for e in evaluators) + "\n")
     if len(evaluators) > 1:
+        print_agreement(results, evaluators, platforms or [None] * len(results), out)
         out.write(f"\nwhere the evaluators disagree ({len(disagreements)}):\n")
         for s, res in disagreements:
             verdicts = ", ".join(f"{e}={res[e].verdict}" for e in evaluators)
             strategies = sorted({t.strategy for t in res["microcoder"].tests if t.strategy})
             out.write(f"  {s.id}: {verdicts}; microcoder accepted by: {', '.join(strategies) or '-'}\n")
+
+
+def print_agreement(results, evaluators, platforms, out: TextIO) -> None:
+    """Agreement of the first two evaluators on pass/not-pass, overall and per platform."""
+    if not results:
+        return
+    a, b = evaluators[:2]
+    cells: dict[str, Counter] = {}
+    for res, platform in zip(results, platforms):
+        key = (res[a].ok, res[b].ok)
+        for group in ("all", str(platform or "-").lower()):
+            cells.setdefault(group, Counter())[key] += 1
+    out.write(f"\nagreement ({a} vs {b}): group  n  agree  both-pass  both-not  only-{a}  only-{b}\n")
+    for group in ["all"] + sorted(g for g in cells if g != "all"):
+        c = cells[group]
+        n = sum(c.values())
+        agree = c[(True, True)] + c[(False, False)]
+        out.write(f"  {group:<12} {n:>5} {agree / n:>6.1%} {c[(True, True)]:>6} {c[(False, False)]:>6} "
+                  f"{c[(True, False)]:>6} {c[(False, True)]:>6}\n")

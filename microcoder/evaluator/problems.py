@@ -2,13 +2,20 @@
 
 A problem is one JSON object a line::
 
-    {"id": "add", "style": "stdin" | "call", "fn_name": "f"?, "unordered": false?,
-     "platform": "atcoder"?, "difficulty": "easy"?, "tests": [{"input": ..., "output": ...}, ...]}
+    {"id": "add", "style": "stdin" | "call", "fn_name": "f"?, "platform": "atcoder"?, "difficulty": "easy"?,
+     "tests": [{"input": ..., "output": ...}, ...], "options": {...}?, "unordered": false?}
 
 stdin style: ``input``/``output`` are the program's stdin and expected stdout (strings). Call style: ``input`` is a
 JSON array of arguments (a list, or a string holding one) and ``output`` the expected return value (a JSON value);
-``fn_name`` names a top-level function or a method of ``class Solution`` (LeetCode). ``unordered: true`` says the
-answer's order carries no meaning (the robust comparator may then compare as sets).
+``fn_name`` names a top-level function or a method of ``class Solution`` (LeetCode).
+
+``options`` are the judging options the *source* states (`JudgeOptions`; every key optional, unknown keys refused):
+``unordered`` (the answer's order carries no meaning), ``case_insensitive`` (any letter case is accepted),
+``float_tolerance`` (absolute-or-relative error allowed on non-integer numbers; null = the evaluator's default),
+``checker`` (a special checker program, Python source: see `microcoder.evaluator.checker`). A top-level
+``unordered`` is still accepted (it means ``options.unordered``). What a source does not state is decided by the
+platform's convention and then the evaluator's defaults (`microcoder.evaluator.conventions`), never written here.
+Any other key (``prompt``, ``question``, ``starter_code``, ``source``, ... of prepared data) is kept in ``meta``.
 
 A solution is ``{"id", "code"}`` or ``{"id", "response"}`` (a model response; the code is extracted from its last
 fenced python block). verl's reward input — ``ground_truth`` as a JSON string — is parsed by `problem_from_ground_truth`,
@@ -18,7 +25,8 @@ which also accepts the LiveCodeBench/DeepCoder ``{"inputs": [...], "outputs": [.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -36,15 +44,61 @@ class TestCase:
 
 
 @dataclass(frozen=True)
+class JudgeOptions:
+    """The judging options a problem's source states; None = not stated (conventions and defaults decide)."""
+
+    unordered: bool | None = None
+    """The answer's order carries no meaning (top-level items, or lines/tokens of printed output)."""
+    case_insensitive: bool | None = None
+    """Any letter case is accepted in the whole answer (Codeforces statements: "in any case")."""
+    float_tolerance: float | None = None
+    """Absolute-or-relative error allowed where the expected token is a non-integer number (e.g. 1e-6)."""
+    checker: str | None = None
+    """A special checker program (Python source) that decides each test instead of a comparison."""
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str = "options") -> "JudgeOptions":
+        """Validate a JSON object of options; a bad key or value raises ProblemError naming it and what is allowed."""
+        if d is None:
+            return cls()
+        if not isinstance(d, dict):
+            raise ProblemError(f"{where} must be a JSON object, got {type(d).__name__}")
+        allowed = [f.name for f in fields(cls)]
+        for key in d:
+            if key not in allowed:
+                raise ProblemError(f"{where}: unknown option {key!r}; allowed: {', '.join(allowed)}")
+        for key in ("unordered", "case_insensitive"):
+            if d.get(key) is not None and not isinstance(d[key], bool):
+                raise ProblemError(f"{where}.{key} must be true, false or null, got {d[key]!r}")
+        tol = d.get("float_tolerance")
+        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float))
+                                or not math.isfinite(tol) or not 0 < tol < 1):
+            raise ProblemError(f"{where}.float_tolerance must be a number in (0, 1) or null, got {tol!r}")
+        checker = d.get("checker")
+        if checker is not None and not (isinstance(checker, str) and checker.strip()):
+            raise ProblemError(f"{where}.checker must be Python source text or null, got {checker!r:.60}")
+        return cls(**{k: (float(v) if k == "float_tolerance" and v is not None else v) for k, v in d.items()})
+
+    def to_dict(self) -> dict:
+        """The stated options only (None values left out): what a loader writes into the ground truth."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
 class Problem:
     id: str
     style: str
     tests: tuple[TestCase, ...]
     fn_name: str | None = None
-    unordered: bool = False
     platform: str | None = None
     difficulty: str | None = None
+    options: JudgeOptions = JudgeOptions()
     meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def unordered(self) -> bool:
+        """The source says the answer's order carries no meaning."""
+        return bool(self.options.unordered)
 
     @classmethod
     def from_dict(cls, d: Any) -> "Problem":
@@ -71,10 +125,28 @@ class Problem:
             else:
                 inp = _call_args(inp, pid, i)
             tests.append(TestCase(inp, out))
-        known = {"id", "style", "fn_name", "unordered", "platform", "difficulty", "tests"}
+        options = _options(d, pid)
+        platform = d.get("platform")
+        if platform is not None and not isinstance(platform, str):
+            raise ProblemError(f"problem {pid!r}: platform must be a string, got {platform!r}")
+        known = {"id", "style", "fn_name", "unordered", "platform", "difficulty", "tests", "options"}
         return cls(id=str(pid), style=style, tests=tuple(tests), fn_name=fn_name if style == "call" else None,
-                   unordered=bool(d.get("unordered", False)), platform=d.get("platform"),
-                   difficulty=d.get("difficulty"), meta={k: v for k, v in d.items() if k not in known})
+                   platform=platform, difficulty=d.get("difficulty"), options=options,
+                   meta={k: v for k, v in d.items() if k not in known})
+
+
+def _options(d: dict, pid: Any) -> JudgeOptions:
+    """`options`, with the legacy top-level `unordered` folded in (a contradiction between the two is refused)."""
+    raw = d.get("options")
+    options = JudgeOptions.from_dict(raw, f"problem {pid!r}: options")
+    legacy = d.get("unordered")
+    if legacy is None:
+        return options
+    if not isinstance(legacy, bool):
+        raise ProblemError(f"problem {pid!r}: unordered must be true or false, got {legacy!r}")
+    if options.unordered is not None and options.unordered != legacy:
+        raise ProblemError(f"problem {pid!r}: unordered={legacy} contradicts options.unordered={options.unordered}")
+    return JudgeOptions(**{**options.__dict__, "unordered": legacy})
 
 
 def _call_args(inp: Any, pid: Any, i: int) -> list:
@@ -92,8 +164,20 @@ def _call_args(inp: Any, pid: Any, i: int) -> list:
     return inp
 
 
+def _lcb_call_input(text: str, pid: Any) -> list:
+    """LiveCodeBench's functional input: one JSON value a line, one line per argument ("[1,2]" is ONE list)."""
+    try:
+        return [json.loads(line) for line in text.split("\n") if line.strip()]
+    except json.JSONDecodeError as e:
+        raise ProblemError(f"problem {pid!r}: a functional test input is not one JSON value a line: {e}") from None
+
+
 def problem_from_ground_truth(ground_truth: Any, extra_info: dict | None = None) -> Problem:
-    """Build a Problem from verl's ``ground_truth`` (JSON text or a dict) in our or LCB/DeepCoder shape."""
+    """Build a Problem from verl's ``ground_truth`` (JSON text or a dict) in our or LCB/DeepCoder shape.
+
+    Its judging options (``options``, contract 1) become ``Problem.options``; ``platform``, ``difficulty`` and
+    ``options`` missing from the ground truth are taken from ``extra_info`` when it has them.
+    """
     gt = ground_truth
     if isinstance(gt, (bytes, str)):
         try:
@@ -114,17 +198,26 @@ def problem_from_ground_truth(ground_truth: Any, extra_info: dict | None = None)
         gt["style"] = "call" if fn_name else "stdin"
     if gt["style"] == "call":
         gt["fn_name"] = fn_name
+        lcb_lines = "inputs" in gt  # LCB's input_output: each input is one JSON value a line
         fixed = []
         for t in gt.get("tests") or []:
-            out = t.get("output") if isinstance(t, dict) else None
+            if not isinstance(t, dict):
+                fixed.append(t)
+                continue
+            out, inp = t.get("output"), t.get("input")
             if isinstance(out, str):  # LCB keeps call-style outputs as JSON text
                 try:
                     out = json.loads(out)
                 except json.JSONDecodeError:
                     pass
-            fixed.append({**t, "output": out} if isinstance(t, dict) else t)
+            if isinstance(inp, str) and (lcb_lines or t.get("testtype") == "functional"):
+                inp = _lcb_call_input(inp, gt.get("id", "?"))
+            fixed.append({**t, "input": inp, "output": out})
         gt["tests"] = fixed
     gt.setdefault("id", extra.get("id", extra.get("index", "?")))
+    for key in ("platform", "difficulty", "options"):  # extra_info carries them too (contract 5); ground truth wins
+        if gt.get(key) is None and extra.get(key) is not None:
+            gt[key] = extra[key]
     return Problem.from_dict(gt)
 
 

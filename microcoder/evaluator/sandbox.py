@@ -268,10 +268,14 @@ class Sandbox:
         return b"".join(chunks)
 
     def run(self, code: str, *, style: str, input: Any, fn_name: str | None = None,
-            limits: Limits = Limits()) -> RunResult:
-        """Run `code` on one test input; never raises for anything the program does."""
+            limits: Limits = Limits(), files: dict[str, str] | None = None,
+            argv: list[str] | None = None) -> RunResult:
+        """Run `code` on one test input; never raises for anything the program does.
+
+        files: {name: text} written into the program's private working directory first; argv: its sys.argv.
+        """
         req = {"code": code, "style": style, "fn_name": fn_name, "input": input, "limits": asdict(limits),
-               "uid": self.uid}
+               "uid": self.uid, "files": files or {}, "argv": argv}
         for attempt in (0, 1):
             if self.proc is None or self.proc.poll() is not None:
                 self.start()
@@ -338,12 +342,18 @@ _shared_pool: SandboxPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool() -> SandboxPool:
-    """The process-wide pool (used by `compute_score` in reward workers); closed at exit."""
+def shared_pool(share: int = 1) -> SandboxPool:
+    """The process-wide pool (used by `compute_score` in reward workers); closed at exit.
+
+    Its size, fixed when it is first made: $MICROCODER_SANDBOX_WORKERS, else the node's cores divided by `share`
+    (the processes of this node that each hold such a pool: verl's reward workers per node, design.md §5), at
+    least 1."""
     global _shared_pool
     with _shared_lock:
         if _shared_pool is None:
-            _shared_pool = SandboxPool(int(os.environ.get("MICROCODER_SANDBOX_WORKERS", "0")) or None)
+            size = int(os.environ.get("MICROCODER_SANDBOX_WORKERS", "0")) or \
+                max(1, (os.cpu_count() or 1) // max(1, int(share)))
+            _shared_pool = SandboxPool(size)
             atexit.register(_shared_pool.close)
         return _shared_pool
 

@@ -82,6 +82,8 @@ WRONG_STDIN = [
     ("[1, 2]\n", "[1, True]\n"),
     ("(1, 2)\n", "[1, 2, 3]\n"),
     ("hello world\n", "helloworld\n"),
+    ("5\n", "5.0\n"),  # issue 9: an expected integer is never matched by a float (LCB took it; platforms do not)
+    ("3\n", "3e0\n"),
 ]
 
 
@@ -103,6 +105,7 @@ WRONG_CALL = [
     (0.3, 0.31),
     (-100000, -100001),
     (2, 2.0000001),  # an int expected is exact
+    (3, 3.0),  # issue 9: ... and never matched by a float
     ([1, 2], [2, 1]),
     ([1, 2], (2, 1)),
     ([1, 2], {1, 2}),  # a set is not a list unless unordered
@@ -157,7 +160,7 @@ VALID_STDIN = [
     ("hello world\n", "\thello world  \r\n", "tokens"),
     ("a\n\nb\n", "a\nb\n", "tokens"),
     ("2.5\n", "2.50\n", "tokens"),
-    ("5\n", "5.0\n", "tokens"),
+    ("5.0\n", "5\n", "tokens"),  # an integer for a float expected is fine (not the reverse)
     ("0.3\n", "0.30000000000000004\n", "numeric_tolerance"),
     ("3.333333\n", "3.3333333333333335\n", "numeric_tolerance"),
     ("1e-12\n", "1.0000000001e-12\n", "numeric_tolerance"),
@@ -179,7 +182,7 @@ def test_microcoder_accepts_valid_stdin_variation(expected, actual, strategy):
 
 VALID_CALL = [
     ([1, 2], (1, 2), "exact"),
-    (3, 3.0, "exact"),
+    (3.0, 3, "exact"),
     ({"a": [1, 2]}, {"a": [1, 2]}, "exact"),
     ([[1, 2], [3, 4]], [(1, 2), (3, 4)], "structural"),  # nested tuples
     ([[1, [2, 3]]], ((1, (2, 3)),), "structural"),
@@ -216,7 +219,7 @@ def test_microcoder_accepts_valid_call_variation(expected, actual, strategy):
 def test_microcoder_accepts_any_order_only_when_unordered(expected, actual, style):
     assert micro(expected, actual, style=style, unordered=True) == Comparison(True, "unordered")
     assert not micro(expected, actual, style=style, unordered=False)
-    assert not strict(expected, actual, style=style, unordered=True)  # strict ignores the flag
+    assert not strict(expected, actual, style=style)  # issue 9: strict follows a stated flag, never assumes one
 
 
 def test_microcoder_parses_a_returned_string_order_free_when_unordered():
@@ -246,7 +249,7 @@ def test_microcoder_accepts_nan_for_nan_but_strict_follows_python_equality():
     ("\n\n5\n", "5", True),
     ("1 2\n", "1    2\n", True),  # number tokens compared as Decimal lists
     ("2.5\n", "2.50\n", True),
-    ("5\n", "5.0\n", True),
+    ("5.0\n", "5\n", True),  # (issue 9: "5.0" for "5" is now rejected, unlike LCB)
     ("1000\n", "1_000\n", True),  # Decimal's own syntax, as LCB
     ("0.3\n", "0.30000000000000004\n", False),  # exact decimals: no float noise
     ("hello world\n", "hello  world\n", False),  # words are compared as whole lines
@@ -264,7 +267,7 @@ def test_strict_matches_livecodebench_stdin_rules(expected, actual, ok):
     ([1, 2], (1, 2), True),  # top-level tuple → list
     ([[1, 2]], [(1, 2)], False),  # nested tuples are not converted
     ([[1, 2]], ((1, 2),), False),
-    (2, 2.0, True),  # Python's 2 == 2.0
+    (2.0, 2, True),  # Python's 2.0 == 2 (issue 9: 2.0 for an expected 2 is rejected, unlike LCB)
     (1, True, False),  # but bool is not int
     ([True], [1], False),
     ({"a": 1}, {"a": 1}, True),

@@ -134,18 +134,21 @@ def test_compute_score_extracts_the_last_python_block():
     response = ("<think>maybe ```python\nprint(0)\n```</think>\nHere:\n```python\nprint(1)\n```\n"
                 "Final:\n```python\na, b = map(int, input().split())\nprint(a + b)\n```")
     out = compute_score("micro", response, GT)
-    assert out == {"score": 1.0, "verdict": "pass", "passed": 1, "total": 1}
+    assert out == {"score": 1.0, "acc": 1.0, "answered": True, "platform": "unknown", "difficulty": "unknown",
+                   "verdict": "pass", "passed": 1, "total": 1}
 
 
 def test_compute_score_is_zero_for_crashing_and_garbage_responses():
     for response in ["```python\nimport os\nos.abort()\n```", "no code at all", "", "```python\n" + "(" * 5000 + "\n```"]:
         out = compute_score("micro", response, GT)
-        assert out["score"] == 0.0 and set(out) == {"score", "verdict", "passed", "total"}
+        assert out["score"] == 0.0 and out["acc"] == 0.0
+        assert set(out) == {"score", "acc", "answered", "platform", "difficulty", "verdict", "passed", "total"}
 
 
 def test_compute_score_survives_a_broken_ground_truth():
     out = compute_score("micro", "```python\nprint(5)\n```", "{not json")
     assert out["score"] == 0.0 and out["verdict"] == "error"
+    assert set(out) == set(compute_score("micro", "no code", GT))  # every row has the same keys: verl stacks them
 
 
 def test_compute_score_reads_livecodebench_call_style_ground_truth():

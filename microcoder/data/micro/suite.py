@@ -148,13 +148,15 @@ def from_dict(d: dict) -> MicroProblem:
 
 def load_dataset(name: str, split: str = "train", n: int | None = None, seed: int = 0) -> list[MicroProblem]:
     """A named micro dataset (`DATASETS`: generated, n defaults to `DEFAULT_SIZE[split]`) or a JSONL file of
-    problems in our schema or of verl records (the first n lines when n is given). An unknown name that is not
-    an existing file raises the registry's error, listing the valid names."""
+    problems in our schema or of verl records (the first n lines when n is given); any other name is a prepared
+    dataset (`microcoder.data.resolve`). An unknown name raises a RegistryError listing the valid names."""
     if name in DATASETS:
         return generate(DEFAULT_SIZE[split] if n is None else n, tier=DATASETS.get(name), seed=seed, split=split)
     path = Path(name)
     if not (path.suffix == ".jsonl" and path.is_file()):
-        DATASETS.get(name)  # raises, listing the names
+        from microcoder.data.resolve import load_prepared  # a prepared dataset (`microcoder data prepare`)
+
+        return load_prepared(name, split, n=n)  # raises for an unknown name, listing the valid ones
     out = []
     with open(path, encoding="utf-8") as f:
         for line in f:

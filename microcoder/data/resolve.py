@@ -1,0 +1,120 @@
+"""Resolve a run config's `data.train` / `data.test` to problems for the local backend (verl reads the parquet
+beside them; `microcoder.backends.verl.translate.data_files` resolves the same names).
+
+    load_dataset("micro-hard", "test", n=200)            # generated micro problems (their embedded prompts)
+    load_dataset("data/lcb-v6", "test")                  # a prepared folder: data/lcb-v6/test.jsonl
+    load_dataset("lcb-v6", "test", template="plain")     # a name: $MICROCODER_DATA_DIR/lcb-v6/test.jsonl (./data)
+    load_dataset("problems.jsonl")                       # a JSONL file of problems (our schema or verl records)
+
+Prepared problems come back as `MicroProblem`s (the evaluator's `Problem` from the same ground truth verl judges,
+and the prompt text) so the trainer treats both alike. With `template` the prompt is re-rendered from the stored
+question and starter code (the run config's `data.prompt_template`); without it the prepared prompt is used. An
+unknown name raises, listing the micro names and the prepared datasets found, and the paths looked at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from microcoder.evaluator.problems import problem_from_ground_truth
+from microcoder.registry import RegistryError
+
+from .micro import DATASETS as MICRO_DATASETS
+from .micro import MicroProblem
+from .micro import load_dataset as load_micro
+from .prompts import prompt_text, render
+
+class UnknownDataset(RegistryError):
+    """A `data.train`/`data.test` value that names no micro set, prepared folder or file."""
+
+
+GT_KEYS = ("id", "style", "fn_name", "tests", "platform", "difficulty", "starter_code", "options", "unordered")
+
+
+def data_dir() -> Path:
+    """$MICROCODER_DATA_DIR, else ./data."""
+    return Path(os.environ.get("MICROCODER_DATA_DIR") or "data").expanduser()
+
+
+def prepared_names(root: Path | None = None) -> list[str]:
+    """Prepared datasets under `root` (folders holding a manifest.json or a <split>.jsonl)."""
+    root = data_dir() if root is None else root
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (
+        (p / "manifest.json").is_file() or (p / "train.jsonl").is_file() or (p / "test.jsonl").is_file()))
+
+
+def prepared_file(name: str, split: str) -> Path:
+    """The <split>.jsonl a prepared `name` (a folder, or a name under `data_dir()`) stands for; raises listing
+    the valid names and what was looked for."""
+    path = Path(name).expanduser()
+    tried = []
+    if path.is_dir():
+        tried.append(path / f"{split}.jsonl")
+    elif not (os.sep in name or name.startswith(".")):
+        tried.append(data_dir() / name / f"{split}.jsonl")
+    else:
+        tried.append(path / f"{split}.jsonl")
+    for f in tried:
+        if f.is_file():
+            return f
+    names = list(MICRO_DATASETS.names()) + prepared_names()
+    raise UnknownDataset(
+        f"unknown dataset {name!r} for split {split!r}: looked for {', '.join(str(t) for t in tried)}; valid: "
+        f"{', '.join(names)} (micro names, and prepared datasets under {data_dir()}), a prepared folder, or a "
+        f".jsonl file; prepare one with `microcoder data prepare`")
+
+
+def problem_from_line(d: dict, template: str | None = None) -> MicroProblem:
+    """One prepared JSONL line (or a MicroCoder-format line with a prompt) → MicroProblem."""
+    problem = problem_from_ground_truth({k: d[k] for k in GT_KEYS if k in d})
+    if template is not None and d.get("question"):
+        prompt = prompt_text(render(template, d["question"], d.get("starter_code") or "", problem.style,
+                                    problem.fn_name))
+    else:
+        prompt = d.get("prompt") or prompt_text(d.get("messages") or [])
+    return MicroProblem(problem, prompt, family=d.get("source", ""), tier=d.get("difficulty") or "",
+                        split=d.get("split", ""), params={}, correct=[])
+
+
+def load_prepared(name: str, split: str = "train", n: int | None = None, template: str | None = None) \
+        -> list[MicroProblem]:
+    path = prepared_file(name, split)
+    out: list[MicroProblem] = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(problem_from_line(json.loads(line), template))
+            except (ValueError, KeyError, TypeError) as e:
+                raise ValueError(f"{path}:{lineno}: {e}") from None
+            if n is not None and len(out) >= n:
+                break
+    return out
+
+
+def load_dataset(name: str, split: str = "train", n: int | None = None, seed: int = 0,
+                 template: str | None = None) -> list[MicroProblem]:
+    """Problems for `data.train`/`data.test` = `name` (see the module docstring). `n`: the first n (generated
+    sets: how many to generate); `template`: re-render prepared prompts (micro problems keep theirs)."""
+    if name in MICRO_DATASETS:
+        return load_micro(name, split, n=n, seed=seed)
+    path = Path(name).expanduser()
+    if path.suffix == ".jsonl" and path.is_file():
+        with open(path, encoding="utf-8") as f:
+            first = next((json.loads(ln) for ln in f if ln.strip()), {})
+        if "question" in first and "reward_model" not in first:
+            out = []
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        out.append(problem_from_line(json.loads(line), template))
+                        if n is not None and len(out) >= n:
+                            break
+            return out
+        return load_micro(str(path), split, n=n, seed=seed)
+    return load_prepared(name, split, n=n, template=template)
