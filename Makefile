@@ -45,6 +45,8 @@ bench: setup
 	$(PY) bench/local_backend.py
 	$(PY) bench/analysis.py
 	$(PY) bench/sweep_overhead.py
+	$(PY) bench/verl_reward.py
+	$(PY) bench/data_prepare.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -94,3 +94,27 @@ test_accuracy_by.__test__ = False  # type: ignore[attr-defined]  # not a pytest 
 def is_known(name: str) -> bool:
     """True for a name of design.md §4 (KNOWN or a filled TEST_ACCURACY_BY) or a documented EXTRA diagnostic."""
     return name in KNOWN or name in EXTRA or bool(_TEST_ACCURACY_BY_RE.match(name))
+
+
+def test_accuracies(passed: "list[bool | float | None]", platforms: "list[str | None]",
+                    difficulties: "list[str | None]") -> dict[str, float]:
+    """`test/accuracy` and one `test/accuracy/<platform>/<difficulty>` per cell from one pass over the test
+    responses (both backends: the local trainer's evaluation, the verl plug-in's validation hook). A missing
+    platform or difficulty is 'unknown'; a None in `passed` (a response that was never judged) counts as a fail."""
+    if not (len(passed) == len(platforms) == len(difficulties)):
+        raise ValueError(f"passed, platforms and difficulties differ in length: "
+                         f"{len(passed)}, {len(platforms)}, {len(difficulties)}")
+    if not passed:
+        return {}
+    ok = [float(bool(p)) for p in passed]
+    out = {TEST_ACCURACY: sum(ok) / len(ok)}
+    cells: dict[str, list[float]] = {}
+    for good, platform, difficulty in zip(ok, platforms, difficulties):
+        key = test_accuracy_by(str(platform or "unknown").lower().replace("/", "-"),
+                               str(difficulty or "unknown").lower().replace("/", "-"))
+        cells.setdefault(key, []).append(good)
+    out.update({k: sum(v) / len(v) for k, v in sorted(cells.items())})
+    return out
+
+
+test_accuracies.__test__ = False  # type: ignore[attr-defined]

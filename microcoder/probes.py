@@ -54,7 +54,7 @@ class Prober:
 
     def __init__(self, run_dir: str | Path, cfg: RunConfig | None = None, cache_dir=None, log=print):
         from microcoder.evaluator import Limits, SandboxPool
-        from microcoder.models import load_policy
+        from microcoder.models import PRESETS, load_policy
         from microcoder.run_store import RunStore
 
         self.store = RunStore.at(run_dir)
@@ -64,7 +64,12 @@ class Prober:
                 raise FileNotFoundError(f"{run_dir}: no config.yaml (not a run folder); pass --preset instead")
             cfg = from_dict(raw)
         self.cfg, self.log = cfg, log
-        self.policy = load_policy(cfg.model.path, cfg.model.preset, cache_dir, log=log)
+        path = cfg.model.path
+        if not path and cfg.model.preset not in PRESETS.names():  # a verl-only preset names a hub model
+            from microcoder.backends.verl.translate import PRESET_MODELS
+
+            path = PRESET_MODELS.get(cfg.model.preset)
+        self.policy = load_policy(path, cfg.model.preset, cache_dir, log=log)
         self.limits = Limits(time_limit_s=cfg.reward.time_limit_s, memory_mb=cfg.reward.memory_mb)
         self.pool = SandboxPool()
 
@@ -85,10 +90,26 @@ class Prober:
         return chosen
 
     def load(self, path: Path | None) -> None:
-        if path is not None:
-            from microcoder.backends.local.checkpoint import load_checkpoint
+        """The policy at checkpoint `path` (None: the starting model): a local-backend checkpoint, or a verl one
+        through its HF export `actor/huggingface` (the verl translation saves it with every checkpoint)."""
+        if path is None:
+            return
+        actor = Path(path) / "actor"
+        if actor.is_dir():
+            hf = actor / "huggingface"
+            if not any(hf.glob("*.safetensors")) and not any(hf.glob("pytorch_model*.bin")):
+                raise FileNotFoundError(
+                    f"{path}: a verl checkpoint without its HF export ({hf}); write it with verl's model merger: "
+                    f"python -m verl.model_merger merge --backend fsdp --local_dir {actor} --target_dir {hf}")
+            import torch
+            from transformers import AutoModelForCausalLM
 
-            load_checkpoint(path, self.policy.model, None, restore_rng=False)
+            device = next(self.policy.model.parameters()).device
+            self.policy.model = AutoModelForCausalLM.from_pretrained(hf, dtype=torch.float32).to(device).eval()
+            return
+        from microcoder.backends.local.checkpoint import load_checkpoint
+
+        load_checkpoint(path, self.policy.model, None, restore_rng=False)
 
     def sample(self, problems, temperature: float, n: int, max_new_tokens: int, seed: int):
         from microcoder.backends.local.rollout import sample
@@ -106,9 +127,9 @@ class Prober:
         return float(np.mean([r[self.cfg.reward.evaluator].ok for r in res]))
 
     def test_problems(self, prompts: int):
-        from microcoder.data.micro import load_dataset
+        from microcoder.data.resolve import load_dataset
 
-        return load_dataset(self.cfg.data.test, "test", n=prompts, seed=0)
+        return load_dataset(self.cfg.data.test, "test", n=prompts, seed=0, template=self.cfg.data.prompt_template)
 
     def close(self) -> None:
         self.pool.close()

@@ -1,5 +1,9 @@
 """`microcoder train CONFIG.yaml [key=value ...]`: one RL run on the local backend, with a progress display.
 
+`--backend verl` runs it as a verl `main_ppo` Ray job instead (`run_train_verl`); with `--dry-run` it prints the
+job's environment and command (microcoder.backends.verl.launch.verl_job, the same job `run_verl` submits) and
+submits nothing; what verl cannot run is refused there, naming the key.
+
 Each step prints one line: step, critic reward, train accuracy, mean response length, response diversity, the
 temperature in force, step time, and test accuracy on evaluation steps. The run folder is `OUT/SWEEP/NAME`; run
 the same command again to resume an interrupted run from its latest checkpoint.
@@ -56,5 +60,49 @@ def run_train(config_path: str | None, overrides: list[str], out: str, sweep: st
         parent = (f"{ckpt.parent.parent.parent.name}/{ckpt.parent.parent.name}", step)
     run_local(cfg, out, sweep=sweep, run=run, init_from=init_from, parent=parent, cache_dir=cache_dir,
               device=device, progress=progress, log=lambda s: print(s, flush=True))
+    print(f"run folder: {out}/{sweep}/{run}")
+    return 0
+
+
+def run_train_verl(config_path: str | None, overrides: list[str], out: str, sweep: str, name: str | None,
+                   init_from: str | None, *, dry_run: bool = False, jobs_address: str | None = None, gpus: int = 8,
+                   nodes: int = 1) -> int:
+    """`microcoder train --backend verl`: print (--dry-run) or run the run's verl job."""
+    import re
+    from pathlib import Path
+
+    from microcoder.backends.verl.launch import verl_job
+    from microcoder.backends.verl.translate import VerlTranslationError
+
+    try:
+        cfg = load_config(config_path, overrides)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    run = name or time.strftime("run-%Y%m%d-%H%M%S")
+    parent = None
+    if init_from:
+        ckpt = Path(init_from).resolve()
+        m = re.match(r"^global_step_(\d+)$", ckpt.name)
+        if m is None:
+            print(f"error: --init-from {init_from}: not a verl checkpoint folder (…/global_step_K)", file=sys.stderr)
+            return 2
+        parent = (f"{ckpt.parent.parent.parent.name}/{ckpt.parent.parent.name}", int(m.group(1)))
+    try:
+        job = verl_job(cfg, run_dir=Path(out) / sweep / run, run=run, sweep=sweep, gpus_per_run=gpus,
+                       nodes_per_run=nodes, resume_from=init_from)
+    except VerlTranslationError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if dry_run:
+        print(f"# verl job of run {sweep}/{run}; runtime_env keys: {', '.join(sorted(job.runtime_env))}")
+        print(job.shell())
+        return 0
+    from microcoder.backends.verl import run_verl
+
+    total = cfg.trainer.total_steps
+    run_verl(cfg, out, sweep=sweep, run=run, init_from=init_from, parent=parent, jobs_address=jobs_address,
+             gpus_per_run=gpus, nodes_per_run=nodes, log=lambda s: print(s, flush=True),
+             progress=lambda step, m: print(format_step(step, total, m), flush=True))
     print(f"run folder: {out}/{sweep}/{run}")
     return 0

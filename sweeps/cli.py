@@ -1,8 +1,9 @@
 """`microcoder sweep plan|run|resume|status`: the sweep commands (wired into `microcoder` by microcoder/cli.py).
 
-    microcoder sweep plan SPEC [--scale micro] [--json]
-    microcoder sweep run SPEC [--scale micro] [--out runs/] [--address ADDR] [--max-concurrent N] [--max-failures N]
-    microcoder sweep resume DIR [--address ADDR] [--max-concurrent N] [--max-failures N]
+    microcoder sweep plan SPEC [--scale micro] [--json [--out runs/]]
+    microcoder sweep run SPEC [--scale micro] [--out runs/] [--address HEAD:6379] [--jobs-address http://HEAD:8265]
+                              [--max-concurrent N] [--max-failures N]
+    microcoder sweep resume DIR [--address ADDR] [--jobs-address URL] [--max-concurrent N] [--max-failures N]
     microcoder sweep status DIR [--json]
 
 An invalid spec exits 2 with every problem listed, before anything is submitted or written. `run` and `resume`
@@ -42,12 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="sweep spec YAML (sweeps/specs/*.yaml)")
     p.add_argument("--scale", default=None, help="apply the spec's `scales.<NAME>` overlay (e.g. micro: the local "
                                                  "backend at CPU size)")
-    p.add_argument("--json", action="store_true", help="the plan as JSON")
+    p.add_argument("--json", action="store_true", help="the plan as JSON (a verl sweep's runs carry verl_overrides, "
+                                                        "the exact main_ppo overrides, and verl_env, the job's "
+                                                        "environment variables)")
+    p.add_argument("--out", default="runs", help="with --json: the run-store root the verl overrides point into "
+                                                 "(default: runs/)")
 
     def dispatch_options(q: argparse.ArgumentParser) -> None:
         q.add_argument("--address", default=None,
-                       help="Ray cluster address (e.g. ray://head:10001 or head:6379); default: a local Ray "
-                            "started for the sweep")
+                       help="Ray cluster address that ray.init joins (HEAD:6379, or ray://HEAD:10001 through Ray "
+                            "Client); default: a local Ray started for the sweep. Not the http:// dashboard "
+                            "address: that is --jobs-address")
+        q.add_argument("--jobs-address", default=None, metavar="URL",
+                       help="Ray Jobs API address the verl runs are submitted to (default: "
+                            "$MICROCODER_RAY_JOBS_ADDRESS, else http://<host of --address>:8265)")
         q.add_argument("--max-concurrent", type=_positive_int, default=None, metavar="N",
                        help="runs at once (default: CPUs // cpus_per_run for local runs, GPUs // gpus_per_run for "
                             "verl on a cluster)")
@@ -98,7 +107,12 @@ def run(args: argparse.Namespace) -> int:
         return _error(str(e))
 
     if cmd == "plan":
-        print(json.dumps(plan.to_json(), indent=1) if args.json else format_plan(plan))
+        from microcoder.backends.verl.translate import VerlTranslationError
+
+        try:
+            print(json.dumps(plan.to_json(args.out), indent=1) if args.json else format_plan(plan))
+        except (VerlTranslationError, ValueError, FileNotFoundError) as e:
+            return _error(str(e))
         return 0
     if cmd == "status":
         from .status import run_views, format_status
@@ -112,10 +126,18 @@ def run(args: argparse.Namespace) -> int:
             print(format_status(plan, views))
         return 0
 
+    from microcoder.backends.verl.launch import AddressError, jobs_address, ray_address
+
     from .dispatch import SweepExists, resume_sweep, run_sweep
 
-    options = dict(address=args.address, max_concurrent=args.max_concurrent, max_failures=args.max_failures,
-                   progress_s=args.progress_every)
+    try:  # before anything is written: an http:// --address belongs to --jobs-address
+        ray_address(args.address)
+        if plan.backend == "verl":
+            jobs_address(args.address, args.jobs_address)
+    except AddressError as e:
+        return _error(str(e))
+    options = dict(address=args.address, jobs_address=args.jobs_address, max_concurrent=args.max_concurrent,
+                   max_failures=args.max_failures, progress_s=args.progress_every)
     try:
         if cmd == "run":
             print(format_plan(plan), flush=True)

@@ -3,8 +3,10 @@
 What: `run_sweep(plan, out)` saves the plan as `<out>/<sweep>/sweep.json` and runs it; `resume_sweep(sweep_dir)`
 runs what a saved sweep has left. Both call `dispatch`, which:
   * starts a local Ray for the sweep (`ray.init(num_cpus=concurrency × cpus_per_run)`, no dashboard unless the
-    verl backend needs its Jobs API), or connects to `address` (a cluster; the run store must then be on a
-    filesystem every node shares), or reuses a Ray already initialised in this process (tests);
+    verl backend needs its Jobs API), or connects to `address` (a cluster: HEAD:6379 or ray://HEAD:10001, never
+    the http:// Jobs API address; the run store must then be on a filesystem every node shares), or reuses a Ray
+    already initialised in this process (tests); a verl sweep's runs submit their jobs to `jobs_address` (else
+    $MICROCODER_RAY_JOBS_ADDRESS, else http://<address host>:8265: microcoder.backends.verl.launch);
   * leaves runs that are finished or were stopped by a rule alone (`status.is_done`): resuming never reruns them;
   * gives Tune a `DependencySearcher` that hands out the remaining runs in plan order, a branch only once its
     parent's checkpoint at `at_step` is complete — so a waiting branch never holds a concurrency slot — and
@@ -87,20 +89,25 @@ def default_concurrency(plan: Plan, address: Optional[str] = None) -> int:
     return max(1, cpus // res.cpus_per_run)
 
 
-def _init_ray(address: Optional[str], num_cpus: int, plan: Plan, log: Callable[[str], None]) -> tuple[bool, float]:
-    """Start or connect to Ray; returns (whether this call started it, seconds it took)."""
+def _init_ray(address: Optional[str], num_cpus: int, plan: Plan, log: Callable[[str], None],
+              jobs_address: Optional[str] = None) -> tuple[bool, float]:
+    """Start or connect to Ray; returns (whether this call started it, seconds it took). `address` is checked by
+    `launch.ray_address` (an http:// Jobs API address is refused, naming --jobs-address)."""
     import ray
 
+    from microcoder.backends.verl.launch import JOBS_ADDRESS_ENV, ray_address
+    from microcoder.backends.verl.launch import jobs_address as derive_jobs_address
+
+    address = ray_address(address)
     if ray.is_initialized():
         return False, 0.0
     t0 = time.perf_counter()
     # a local Ray enables token auth by default and says so at every start: the sweep's own cluster is an
     # implementation detail, its token is Ray's business
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
-    if plan.backend == "verl" and "MICROCODER_RAY_JOBS_ADDRESS" not in os.environ:
-        # where the verl runs submit their Ray jobs (the head's dashboard; unverified without a GPU cluster)
-        host = address.split("://")[-1].rsplit(":", 1)[0] if address and address not in ("auto", "local") else ""
-        os.environ["MICROCODER_RAY_JOBS_ADDRESS"] = f"http://{host or '127.0.0.1'}:8265"
+    if plan.backend == "verl":
+        # where the verl runs submit their Ray jobs: the head's Jobs API (launch.jobs_address; the trials inherit it)
+        os.environ[JOBS_ADDRESS_ENV] = derive_jobs_address(address, jobs_address)
     passthrough = {k: v for k, v in os.environ.items() if k.startswith(("WANDB_", "MICROCODER_"))}
     if address:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
@@ -234,8 +241,8 @@ def _first_line(trial) -> str:
 # ---------------------------------------------------------------------------------------------- entry points
 
 
-def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, max_concurrent: Optional[int] = None,
-             max_failures: Optional[int] = None, progress_s: float = 15.0,
+def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, jobs_address: Optional[str] = None,
+             max_concurrent: Optional[int] = None, max_failures: Optional[int] = None, progress_s: float = 15.0,
              log: Callable[[str], None] = lambda s: print(s, flush=True), timings: Optional[dict] = None,
              tune_stop: Any = None) -> int:
     """Run every unfinished run of the sweep saved in `sweep_dir`; see the module docstring.
@@ -259,7 +266,8 @@ def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, max_concur
     from .supervisor import trial
 
     res = plan.spec.resources
-    started, ray_s = _init_ray(address, (max_concurrent or default_concurrency(plan)) * res.cpus_per_run, plan, log)
+    started, ray_s = _init_ray(address, (max_concurrent or default_concurrency(plan)) * res.cpus_per_run, plan, log,
+                               jobs_address)
     if timings is not None:
         timings["ray_start_s"] = ray_s
     try:

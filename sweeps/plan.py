@@ -3,7 +3,9 @@
 What: `make_plan(spec_path, scale)` loads, validates and expands a spec (raising SpecError with every problem) into a
 `Plan`. `format_plan(plan)` is the `sweep plan` table: one row per run (name, arm, seed, parent@step, steps, the
 values that differ), then totals — runs, training steps, estimated GPU-hours (steps × `resources.step_seconds` ×
-`resources.gpus_per_run`) and the W&B project/group/mode. `plan.to_json()` is the `--json` form.
+`resources.gpus_per_run`) and the W&B project/group/mode. `plan.to_json()` is the `--json` form; for a verl sweep
+every run there carries `verl_overrides` and `verl_env`, built by `verl_job_of` — the same call the sweep worker's
+`run_verl` makes (`keep_steps`: the branch points its checkpoint pruning must keep).
 
 `save_plan(plan, sweep_dir)` writes `<out>/<sweep>/sweep.json` = {spec (after the scale overlay), runs with their
 full configs, cwd, ...}; `load_plan(sweep_dir)` reads it back, so `sweep resume DIR` and `sweep status DIR` need
@@ -23,7 +25,8 @@ from typing import Optional
 from .expand import PlannedRun, expand, value_text
 from .spec import SpecError, SweepSpec, load_spec, parse_spec
 
-__all__ = ["PLAN_FILE", "Plan", "format_plan", "load_plan", "make_plan", "save_plan", "same_runs"]
+__all__ = ["PLAN_FILE", "Plan", "format_plan", "keep_policy", "keep_steps", "load_plan", "make_plan", "save_plan",
+           "same_runs", "verl_job_of"]
 
 PLAN_FILE = "sweep.json"
 PLAN_VERSION = 1
@@ -76,7 +79,16 @@ class Plan:
             "cpu_hours": None if run_hours is None or res.gpus_per_run else round(run_hours * res.cpus_per_run, 3),
         }
 
-    def to_json(self) -> dict:
+    def to_json(self, out: str | Path = "runs") -> dict:
+        """The plan as JSON; for a verl sweep each run also has `verl_overrides` (its exact `main_ppo` overrides)
+        and `verl_env` (its job's environment variables), as `run_verl` submits them with run store `out`."""
+        runs = [{"name": r.name, "arm": r.arm, "seed": r.seed, "parent": r.parent, "at_step": r.at_step,
+                 "total_steps": r.total_steps, "steps_to_run": r.steps_to_run, "differ": r.differ,
+                 "tags": r.tags, "overrides": r.overrides} for r in self.runs]
+        if self.backend == "verl":
+            for r, row in zip(self.runs, runs):
+                job = verl_job_of(self, r, out)
+                row.update(verl_overrides=job.overrides, verl_env=job.env)
         return {
             "sweep": self.name,
             "description": self.spec.description,
@@ -86,11 +98,42 @@ class Plan:
             "wandb": self.wandb(),
             "stop": [r.describe() for r in self.spec.stop],
             "max_failures": self.spec.max_failures,
-            "runs": [{"name": r.name, "arm": r.arm, "seed": r.seed, "parent": r.parent, "at_step": r.at_step,
-                      "total_steps": r.total_steps, "steps_to_run": r.steps_to_run, "differ": r.differ,
-                      "tags": r.tags, "overrides": r.overrides} for r in self.runs],
+            "runs": runs,
             "totals": self.totals(),
         }
+
+
+def keep_steps(plan: Plan, run: str) -> list[int]:
+    """Checkpoint steps of `run` that must survive pruning: the `at_step` of every branch that continues it, and
+    the spec's `checkpoints.keep_steps` (probe steps)."""
+    extra = (plan.spec.raw.get("checkpoints") or {}).get("keep_steps") or []
+    return sorted({r.at_step for r in plan.runs if r.parent == run and r.at_step is not None} | set(extra))
+
+
+def keep_policy(plan: Plan, run: str) -> dict:
+    """The verl keep-policy arguments of `run` (keep_last, keep_every, keep_steps) from the spec's `checkpoints`."""
+    from microcoder.backends.verl.translate import DEFAULT_KEEP_LAST
+
+    ckpt = plan.spec.raw.get("checkpoints") or {}
+    return {"keep_last": int(ckpt.get("keep_last", DEFAULT_KEEP_LAST)), "keep_every": int(ckpt.get("keep_every", 0)),
+            "keep_steps": keep_steps(plan, run)}
+
+
+def verl_job_of(plan: Plan, run: PlannedRun, out: str | Path = "runs", *, resume_from: str | Path | None = None):
+    """The verl job of one planned run (microcoder.backends.verl.launch.verl_job) with run store `out`: what
+    `sweep plan --json` prints and what the sweep worker's `run_verl` submits. A branch starts from its parent's
+    checkpoint at `at_step` unless `resume_from` says otherwise."""
+    from microcoder.backends.verl.launch import load_runtime_env, verl_job
+    from microcoder.config import from_dict
+
+    root = Path(out).resolve() / plan.name
+    if resume_from is None and run.parent is not None:
+        resume_from = root / run.parent / "checkpoints" / f"global_step_{run.at_step}"
+    res = plan.spec.resources
+    return verl_job(from_dict(run.config), run_dir=root / run.name, run=run.name, sweep=plan.name,
+                    gpus_per_run=res.gpus_per_run, nodes_per_run=res.nodes_per_run, resume_from=resume_from,
+                    **keep_policy(plan, run.name),
+                    runtime_env=load_runtime_env(override=plan.spec.raw.get("runtime_env")))
 
 
 def make_plan(spec_path: str | Path, scale: Optional[str] = None) -> Plan:

@@ -23,6 +23,10 @@ top-level keys are the contract of issue #4 (more may be added):
     max_failures  retries of a failed run before it is given up (default 2)
     scales        {scale name: partial spec}: an overlay chosen with `--scale NAME` (e.g. `micro`: the same
                   ablation on the local backend at CPU size); merged over the spec, see `apply_scale`
+    runtime_env   (verl) a Ray runtime_env mapping merged over cluster/runtime_env.yaml for this sweep's jobs
+                  (microcoder.backends.verl.launch.load_runtime_env)
+    checkpoints   (verl) keep policy {keep_last: 2, keep_every: 0, keep_steps: []}: checkpoints kept besides
+                  every branch point (probes' steps); the rest are pruned (microcoder.backends.verl.checkpoints)
 
 Why: a typo in a 12-run sweep must fail in a second at `plan`, not after hours on a cluster; so structure,
 types and names are checked here and every run's config is checked in `sweeps.expand` before any submission.
@@ -50,7 +54,8 @@ __all__ = ["Branch", "Resources", "SpecError", "StopRule", "SweepSpec", "TOP_KEY
            "parse_spec"]
 
 TOP_KEYS = ("name", "description", "figure", "backend", "base", "set", "grid", "arms", "branches", "seeds",
-            "resources", "stop", "tracking", "max_failures", "scales")
+            "resources", "stop", "tracking", "max_failures", "scales", "runtime_env", "checkpoints")
+CHECKPOINT_KEYS = ("keep_last", "keep_every", "keep_steps")
 RESOURCE_KEYS = ("gpus_per_run", "nodes_per_run", "cpus_per_run", "step_seconds")
 STOP_KEYS = ("metric", "below", "above", "for_steps", "min_step")
 BRANCH_KEYS = ("from", "at_step", "set")
@@ -297,6 +302,22 @@ def parse_spec(data: Any, source: Optional[str] = None, scale: Optional[str] = N
     backend = data.get("backend", "local")
     if backend not in BACKENDS:
         problems.append(f"backend: {BACKENDS.unknown_message(str(backend))}")
+    ckpt = data.get("checkpoints")
+    if ckpt is not None:
+        if not isinstance(ckpt, Mapping):
+            problems.append(f"checkpoints: expected {{{', '.join(CHECKPOINT_KEYS)}}}, got {ckpt!r}")
+        else:
+            _check_keys(ckpt, "checkpoints.", CHECKPOINT_KEYS, problems)
+            for key, low in (("keep_last", 1), ("keep_every", 0)):
+                if key in ckpt and (not _is_int(ckpt[key]) or ckpt[key] < low):
+                    problems.append(f"checkpoints.{key}: must be an integer >= {low}, got {ckpt[key]!r}")
+            steps = ckpt.get("keep_steps", [])
+            if not isinstance(steps, list) or not all(_is_int(x) and x >= 0 for x in steps):
+                problems.append(f"checkpoints.keep_steps: must be a list of steps >= 0, got {steps!r}")
+    renv = data.get("runtime_env")
+    if renv is not None and not (isinstance(renv, Mapping) and isinstance(renv.get("env_vars") or {}, Mapping)):
+        problems.append(f"runtime_env: expected a Ray runtime_env mapping (env_vars: {{NAME: value}}, py_modules, "
+                        f"...), got {renv!r}")
     for key in ("description", "figure"):
         if key in data and data[key] is not None and not isinstance(data[key], (str, int, float)):
             problems.append(f"{key}: expected text, got {data[key]!r}")

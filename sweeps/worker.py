@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from microcoder.config import from_dict
     from microcoder.run_store import RunStore
 
-    from .plan import load_plan
+    from .plan import keep_policy, load_plan
 
     plan = load_plan(sweep_dir)
     run = plan.run(name)
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         kwargs.update(init_from=parent.checkpoint_path(run.at_step), parent=(parent.name, run.at_step))
     if plan.backend == "verl":
         res = plan.spec.resources
-        kwargs.update(gpus_per_run=res.gpus_per_run, nodes_per_run=res.nodes_per_run)
+        kwargs.update(gpus_per_run=res.gpus_per_run, nodes_per_run=res.nodes_per_run,
+                      checkpoints=keep_policy(plan, run.name), runtime_env=plan.spec.raw.get("runtime_env"))
     print(f"run {plan.name}/{run.name} (arm {run.arm}, backend {plan.backend}) in pid {os.getpid()}", flush=True)
     run_training(plan.backend, from_dict(run.config), out, **kwargs)
     return 0

@@ -44,6 +44,7 @@ How (conventions):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import torch
@@ -58,9 +59,12 @@ __all__ = [
     "compute_truncation_mask",
     "conditional_mask",
     "ELIGIBILITY",
+    "MaskOutcome",
     "eligible_for_mask",
     "is_repetitive",
     "is_truncated",
+    "mask_advantages",
+    "mask_generator",
     "no_mask",
     "response_lengths",
 ]
@@ -179,7 +183,8 @@ def conditional_mask(response_ids: Tensor, response_mask: Tensor, correct: Tenso
                      repetitive: Optional[Tensor] = None) -> tuple[Tensor, float]:
     """MicroCoder-GRPO's mask: zero A_i iff len_i >= L_max ∧ correct_i ∧ ¬repeat(o_i, m) ∧ U_i < ρ.
 
-    response_ids, response_mask [B, T]; correct [B] bool = non-incorrect(o_i) (`eligible_for_mask`); repetitive [B] bool or None (then computed with
+    response_ids, response_mask [B, T]; correct [B] bool = non-incorrect(o_i) (`eligible_for_mask`); repetitive [B]
+    bool or None (then computed with
     `is_repetitive(response_ids, response_mask, repeat_window)`); ratio = ρ in [0, 1]; generator seeded for
     reproducibility. → (keep [B] float 1/0, masked fraction over all B responses).
     """
@@ -219,3 +224,43 @@ def apply_mask(advantages: Tensor, keep: Tensor) -> Tensor:
             f"advantages must be [B, T] and keep [B], got {tuple(advantages.shape)} and {tuple(keep.shape)}"
         )
     return advantages * keep.to(device=advantages.device, dtype=advantages.dtype).unsqueeze(-1)
+
+
+def mask_generator(seed: int, step: int) -> torch.Generator:
+    """The seeded generator of the conditional mask's draws at `step` of a run with `trainer.seed = seed`: the same
+    stream in both backends, so a verl run and a local run draw the same uniforms for the same batch size."""
+    return torch.Generator().manual_seed(int(seed) + 1 + int(step))
+
+
+@dataclass(frozen=True)
+class MaskOutcome:
+    """What `mask_advantages` did to one batch: the new advantages [B, T] and per-response flags [B] bool."""
+
+    advantages: Tensor
+    masked: Tensor
+    truncated: Tensor
+    repetitive: Tensor
+
+    def fractions(self, rows: Optional[Tensor] = None) -> dict[str, float]:
+        """{masked_fraction, truncated_fraction, repetitive_fraction} over `rows` ([B] bool; default all)."""
+        pick = (lambda t: t) if rows is None else (lambda t: t[rows.to(t.device)])
+        return {f"{name}_fraction": (float(pick(flag).float().mean()) if pick(flag).numel() else 0.0)
+                for name, flag in (("masked", self.masked), ("truncated", self.truncated),
+                                   ("repetitive", self.repetitive))}
+
+
+def mask_advantages(advantages: Tensor, response_ids: Tensor, response_mask: Tensor, passed: Tensor,
+                    answered: Tensor, *, mode: str, max_length: int, ratio: float = 0.0, repeat_window: int = 128,
+                    eligible: str = "non-incorrect", generator: Optional[torch.Generator] = None) -> MaskOutcome:
+    """The truncation-mask step of one batch, as both backends run it (local trainer, verl plug-in).
+
+    advantages, response_ids, response_mask [B, T] (left-aligned); passed [B] bool (every test passed); answered [B]
+    bool (a complete answer block was given). Computes repeat(o, m) from the token ids, non-incorrect(o) under
+    `eligible`, the `mode` mask (truncated means len >= max_length, the configured limit: design.md §4), and returns
+    the masked advantages with the per-response flags (`MaskOutcome.fractions()` for the logged fractions)."""
+    ids, mask = response_ids.cpu(), response_mask.cpu()
+    repetitive = is_repetitive(ids, mask, repeat_window)
+    non_incorrect = eligible_for_mask(passed.cpu().bool(), answered.cpu().bool(), eligible)
+    keep, _ = compute_truncation_mask(mode, ids, mask, non_incorrect, max_length=max_length, ratio=ratio,
+                                      repeat_window=repeat_window, generator=generator, repetitive=repetitive)
+    return MaskOutcome(apply_mask(advantages, keep), keep == 0, is_truncated(mask, max_length), repetitive)

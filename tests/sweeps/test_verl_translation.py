@@ -36,10 +36,11 @@ def test_table_maps_every_config_key_or_the_key_is_handled_by_a_rule():
     by_rule = {"model.path", "model.preset", "data.train", "data.test", "data.max_response_length",
                "rollout.temperature", "reward.evaluator", "reward.time_limit_s", "reward.memory_mb",
                "reward.overlong_buffer.enable", "reward.overlong_buffer.len", "reward.overlong_buffer.penalty_factor",
-               "mask.mode", "mask.ratio", "mask.repeat_window", "trainer.test_freq", "trainer.save_freq",
+               "mask.mode", "mask.ratio", "mask.repeat_window", "mask.eligible", "trainer.test_freq", "trainer.save_freq",
                "trainer.seed", "tracking.mode"}
     local_only = {"data.train_size", "data.test_size"}  # sizes of generated micro datasets
-    assert set(all_field_help()) - set(TABLE) - by_rule == local_only
+    prepared = {"data.prompt_template"}  # applied when the parquet is prepared: verl reads the prompts as written
+    assert set(all_field_help()) - set(TABLE) - by_rule - prepared == local_only
 
 
 def test_overrides_compose_with_verls_own_hydra_config_and_land_on_its_keys():
@@ -54,8 +55,16 @@ def test_overrides_compose_with_verls_own_hydra_config_and_land_on_its_keys():
     assert (c.actor_rollout_ref.actor.clip_ratio_low, c.actor_rollout_ref.actor.clip_ratio_high) == (0.2, 0.28)
     assert c.actor_rollout_ref.actor.use_kl_loss is False and c.algorithm.adv_estimator == "grpo"
     assert c.data.max_response_length == 8192 and c.data.train_batch_size == 64
-    assert c.data.train_files.endswith("microcoder-dataset/train.parquet")
-    assert c.reward.custom_reward_function.path.endswith("microcoder/evaluator/judge.py")
+    assert c.data.train_files.endswith("microcoder-dataset/train.parquet") and c.data.train_files.startswith("/")
+    assert c.data.filter_overlong_prompts is True
+    assert c.reward.custom_reward_function.path == "pkg://microcoder.evaluator.judge"
+    assert c.actor_rollout_ref.actor.optim.clip_grad == 1.0  # the key 0.9.1's engines read (not actor.grad_clip)
+    assert c.trainer.v1.trainer_mode == "microcoder"
+    assert c.trainer.checkpoint_callback_class == "microcoder.backends.verl.checkpoints.KeepPolicyCallback"
+    assert "hf_model" in c.actor_rollout_ref.actor.checkpoint.save_contents  # what the probes load
+    # verl spreads its reward workers round-robin over the nodes; each sizes its sandbox pool by its node's share
+    assert c.trainer.nnodes == 2 and c.reward.num_workers == 8
+    assert c.reward.custom_reward_function.reward_kwargs.workers_per_node == 4
     assert c.reward.custom_reward_function.name == "compute_score"
     assert c.reward.custom_reward_function.reward_kwargs.evaluator == "microcoder"
     assert c.reward.reward_manager.name == "dapo"
@@ -66,8 +75,9 @@ def test_overrides_compose_with_verls_own_hydra_config_and_land_on_its_keys():
     assert c.trainer.default_local_dir == "/runs/temperature/t0.6-s0/checkpoints"
     assert c.trainer.resume_mode == "auto" and c.data.seed == 3
     assert list(c.trainer.logger) == ["console", "file"]
-    assert OmegaConf.to_container(c.microcoder) == {"mask": {"mode": "conditional", "ratio": 0.2,
-                                                             "repeat_window": 128}}
+    assert OmegaConf.to_container(c.microcoder) == {
+        "mask": {"mode": "conditional", "ratio": 0.2, "repeat_window": 128, "eligible": "non-incorrect"},
+        "checkpoints": {"keep_last": 2, "keep_every": 0, "keep_steps": []}}
 
 
 def test_a_branch_resumes_the_parents_checkpoint_without_revalidating_step_0():
@@ -107,3 +117,18 @@ def test_verl_metric_names_become_ours():
     assert m == {"data/prompts_seen": 7 * 64, "train/max_response_length": 8192, "train/temperature": 1.2,
                  "train/critic_reward": 0.4, "train/accuracy": 0.4, "train/clip_fraction": 0.01,
                  "time/step_s": 300.0, "test/accuracy": 0.35}
+
+
+def test_the_plugins_own_metrics_pass_through_and_replace_the_fallbacks():
+    cfg = study_cfg("reward.overlong_buffer.enable=false")
+    ours = {"train/accuracy": 0.25, "test/accuracy": 0.5, "test/accuracy/atcoder/easy": 0.75,
+            "train/response_diversity": 0.6, "train/masked_fraction": 0.1, "train/truncated_fraction": 0.2,
+            "mem/update_gb": 30.0}
+    m = translate_metrics(7, {"critic/score/mean": 0.4, "val-core/lcb/acc/mean@4": 0.35, **ours}, cfg)
+    assert {k: m[k] for k in ours} == ours and m["train/critic_reward"] == 0.4
+
+
+def test_test_accuracy_never_comes_from_the_penalised_validation_reward():
+    cfg = study_cfg()  # DAPO: the validation reward includes the overlong penalty
+    m = translate_metrics(20, {"critic/score/mean": 0.69, "val-core/lcb/reward/mean@4": 0.69}, cfg)
+    assert "test/accuracy" not in m and "train/accuracy" not in m

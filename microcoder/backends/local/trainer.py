@@ -35,9 +35,10 @@ import torch
 from microcoder.config import RunConfig
 from microcoder.evaluator import Limits, SandboxPool, judge_many
 from microcoder.evaluator.extraction import extract_code, has_answer
+from microcoder.metrics import test_accuracies
 from microcoder.recipe.diversity import response_diversity
 from microcoder.recipe.schedules import AutoSchedule, ConstantSchedule
-from microcoder.recipe.truncation_mask import apply_mask, compute_truncation_mask, eligible_for_mask, is_repetitive
+from microcoder.recipe.truncation_mask import mask_advantages, mask_generator
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .phases import PhaseMeter
@@ -90,7 +91,7 @@ class LocalTrainer:
 
     # ------------------------------------------------------------------------------------------ set-up
     def _setup(self) -> None:
-        from microcoder.data.micro import load_dataset
+        from microcoder.data.resolve import load_dataset
         from microcoder.models import load_policy
 
         cfg = self.cfg
@@ -102,8 +103,11 @@ class LocalTrainer:
         self.policy = load_policy(cfg.model.path, cfg.model.preset, self.cache_dir, log=self.log)
         self.model = self.policy.model.to(self.device)
         self.tok = self.policy.tokenizer
-        self.train_set = self._fit_prompts(load_dataset(cfg.data.train, "train", n=cfg.data.train_size, seed=0))
-        self.test_set = self._fit_prompts(load_dataset(cfg.data.test, "test", n=cfg.data.test_size, seed=0))
+        template = cfg.data.prompt_template
+        self.train_set = self._fit_prompts(load_dataset(cfg.data.train, "train", n=cfg.data.train_size, seed=0,
+                                                        template=template))
+        self.test_set = self._fit_prompts(load_dataset(cfg.data.test, "test", n=cfg.data.test_size, seed=0,
+                                                       template=template))
         if not self.train_set:
             raise ValueError(f"data.train={cfg.data.train!r}: no prompt fits data.max_prompt_length")
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.actor.lr, betas=(0.9, 0.999),
@@ -120,7 +124,6 @@ class LocalTrainer:
         self.max_length = cfg.data.max_response_length_schedule()
         self.limits = Limits(time_limit_s=cfg.reward.time_limit_s, memory_mb=cfg.reward.memory_mb)
         self.pool = SandboxPool()
-        self.mask_gen = torch.Generator().manual_seed(seed + 1)
         self.loss_cfg = _ActorLossConfig(cfg.actor.clip_ratio_low, cfg.actor.clip_ratio_low,
                                          cfg.actor.clip_ratio_high)
 
@@ -159,12 +162,7 @@ class LocalTrainer:
                     max_new_tokens=self.max_length.value_at(step), seed=cfg.trainer.seed * 7919 + step)
         probs = [p for p in self.test_set for _ in range(n)]
         ok = self._judge(probs, ro.texts)
-        out = {"test/accuracy": float(np.mean(ok))}
-        cells: dict[str, list[bool]] = {}
-        for p, good in zip(probs, ok):
-            key = f"test/accuracy/{p.problem.platform or 'unknown'}/{p.problem.difficulty or 'unknown'}"
-            cells.setdefault(key, []).append(good)
-        out.update({k: float(np.mean(v)) for k, v in sorted(cells.items())})
+        out = test_accuracies(ok, [p.problem.platform for p in probs], [p.problem.difficulty for p in probs])
         out["test/response_length"] = float(ro.lengths.float().mean())
         return out
 
@@ -186,6 +184,7 @@ class LocalTrainer:
         temperature = float(self.temperature.value_at(step))
         max_len = int(self.max_length.value_at(step))
         problems = self._batch_for(step)
+        self.mask_gen = mask_generator(cfg.trainer.seed, step)  # one stream per step: resumes draw the same
         n = cfg.rollout.n
         with meter.phase("rollout"):
             ro = sample(self.model, self.tok, [self.policy.format_prompt(p.prompt) for p in problems], n=n,
@@ -234,14 +233,12 @@ class LocalTrainer:
         adv_fn = algos.get_adv_estimator_fn(cfg.algorithm.adv_estimator)
         kwargs = {"norm_adv_by_std_in_grpo": cfg.algorithm.norm_adv_by_std_in_grpo}
         advantages, _ = adv_fn(token_level_rewards=token_rewards, response_mask=mask, index=index, **kwargs)
-        repetitive = is_repetitive(ro.response_ids.cpu(), ro.response_mask.cpu(), cfg.mask.repeat_window)
         answered = torch.tensor([has_answer(t) for t in ro.texts], dtype=torch.bool)
-        non_incorrect = eligible_for_mask(correct, answered, cfg.mask.eligible)
-        keep, masked_fraction = compute_truncation_mask(
-            cfg.mask.mode, ro.response_ids.cpu(), ro.response_mask.cpu(), non_incorrect, max_length=max_len,
-            ratio=cfg.mask.ratio, repeat_window=cfg.mask.repeat_window, generator=self.mask_gen,
-            repetitive=repetitive)
-        advantages = apply_mask(advantages, keep.to(dev))
+        masking = mask_advantages(advantages, ro.response_ids, ro.response_mask, correct, answered,
+                                  mode=cfg.mask.mode, max_length=max_len, ratio=cfg.mask.ratio,
+                                  repeat_window=cfg.mask.repeat_window, eligible=cfg.mask.eligible,
+                                  generator=self.mask_gen)
+        advantages, mask_stats = masking.advantages, masking.fractions()
 
         self.model.eval()  # no dropout in the micro model; eval keeps logits identical to the rollout's
         prompts = B // n
@@ -286,12 +283,12 @@ class LocalTrainer:
             stats["grad"].append(float(grad_norm))
             stats["loss"].append(float(pg_loss.detach()))
         out = {
-            "train/masked_fraction": float(masked_fraction),
+            "train/masked_fraction": mask_stats["masked_fraction"],
             "train/entropy": float(np.mean(stats["entropy"])),
             "train/clip_fraction": float(np.mean(stats["clip"])),
             "train/grad_norm": float(np.mean(stats["grad"])),
             "train/pg_loss": float(np.mean(stats["loss"])),
-            "train/repetitive_fraction": float(repetitive.float().mean()),
+            "train/repetitive_fraction": mask_stats["repetitive_fraction"],
         }
         if stats["kl"]:
             out["train/kl"] = float(np.mean(stats["kl"]))
@@ -324,7 +321,6 @@ class LocalTrainer:
             # no re-probe: keep the parent's choice
             self.temperature_chosen = float(state["temperature_chosen"])
             self.temperature = ConstantSchedule(self.temperature_chosen)
-        self.mask_gen.manual_seed(self.cfg.trainer.seed + 1 + step)
         return step
 
     def run(self) -> dict:

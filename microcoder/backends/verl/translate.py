@@ -1,41 +1,52 @@
-"""Our run config → verl 0.9.1 `main_ppo` Hydra overrides: a table, plus the few values that need a rule.
+"""Our run config → verl 0.9.1 `main_ppo` Hydra overrides that verl's own start-up checks accept.
 
 What: `verl_overrides(cfg, checkpoints_dir=..., run_name=..., ...)` returns `["actor_rollout_ref.actor.optim.lr=5e-05",
 ...]`, the command-line overrides of `python -m verl.trainer.main_ppo` for one run, or raises `VerlTranslationError`
-listing everything verl cannot run as configured. `TABLE` is the one-to-one part (design.md §2: our names follow
-verl's, so it is a table, not logic); `verl_overrides` adds:
+listing everything verl cannot run as configured (each item names our key). `TABLE` is the one-to-one part
+(design.md §2: our names follow verl's); `verl_overrides` adds the rules:
 
-    model          model.path, else a named preset's hub id (PRESET_MODELS); `micro` is CPU-only → error
-    data           a .parquet path as given; a dataset name → <data_dir>/<name>/{train,test}.parquet
-                   (data_dir: argument, else $MICROCODER_DATA_DIR, else ./data); micro-* names → error
-    schedules      verl has none: a constant (or a schedule with one value) is passed; staged/linear/auto → error
+    model          model.path, else a named preset's hub id (PRESET_MODELS); `micro` is CPU-only → refused
+    data           absolute paths: a .parquet file as given; a folder → <folder>/{train,test}.parquet; a dataset name
+                   → <data_dir>/<name>/{train,test}.parquet (data_dir: argument, else $MICROCODER_DATA_DIR, else
+                   ./data), contract 5; micro-* names and .jsonl files → refused. data.filter_overlong_prompts=true
+                   (verl's default keeps and cuts them)
+    batch sizing   dynamic batch sizing for actor, rollout log-prob and reference log-prob, with per-GPU token budgets
+                   from the config (token_budgets); vLLM's max_model_len = prompt + response
+    schedules      verl has none: a constant (or a schedule with one value) is passed; staged/linear/auto → refused
                    (a staged change is a branch run: `trainer.resume_mode=resume_path`, design.md §5)
-    reward         reward.custom_reward_function.{path,name} → microcoder/evaluator/judge.py:compute_score, with
-                   the evaluator and sandbox limits as its reward_kwargs; DAPO's overlong penalty → verl's `dapo`
-                   reward manager with reward.reward_kwargs.{overlong_buffer_cfg,max_resp_len}
+    reward         reward.custom_reward_function.path = pkg://microcoder.evaluator.judge (verl imports it as a package
+                   module, so its relative imports work in every reward worker), name compute_score, the evaluator
+                   and sandbox limits as reward_kwargs; DAPO's overlong penalty → verl's `dapo` reward manager;
+                   reward.num_workers = REWARD_WORKERS, each sizing its one sandbox pool by the workers on its node
+    grad clip      actor.grad_clip → actor.optim.clip_grad (the key the 0.9.1 engines read)
+    trainer mode   trainer.v1.trainer_mode=microcoder (the plug-in, microcoder.backends.verl.plugin, contract 3) and
+                   +microcoder.mask.{mode,ratio,repeat_window,eligible}, which the plug-in reads
+    checkpoints    actor.checkpoint.save_contents adds hf_model (the probes load global_step_K/actor/huggingface);
+                   verl's own pruning (max_actor_ckpt_to_keep) keeps only the last K and would delete branch points:
+                   it stays off; trainer.checkpoint_callback_class = checkpoints.KeepPolicyCallback, which prunes
+                   after each save by +microcoder.checkpoints.{keep_last,keep_every,keep_steps}
     frequencies    our 0 ("only at the end") → total_steps (verl's -1 means never)
-    fixed          rollout.name=vllm, trainer.logger=[console,file] (the run wrapper reads verl's file logger),
+    fixed          rollout.name=vllm, trainer.logger=[console,file] (run_verl reads verl's file logger),
                    trainer.default_local_dir = the run store's checkpoints/, nnodes × n_gpus_per_node from resources
     branches       resume_from=<parent>/checkpoints/global_step_K → trainer.resume_mode=resume_path (+ the path);
                    otherwise resume_mode=auto (a retried run resumes its own latest checkpoint)
-    mask           the truncation mask has no verl key: it is passed as `+microcoder.mask.{mode,ratio,repeat_window}`
-                   for the registered MicroCoder trainer (design.md §5, `@register_trainer`); UNVERIFIED: that
-                   trainer plug-in is not in this repository yet, and without it verl ignores these keys
 
-Why a pure function: the GPU path cannot run in CI; the table is tested on its own and composed against verl's own
-`ppo_trainer` Hydra config on CPU (tests/sweeps/test_verl_translation.py), so a renamed verl key fails a test.
+Why a pure function: the GPU path cannot run in CI; the overrides are composed with verl's packaged Hydra config and
+passed through verl's own `validate_config` on CPU for every run of every study spec (tests/backends/verl/), so a
+renamed verl key or a new start-up check fails a test.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import math
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from microcoder.config import RunConfig
 
-__all__ = ["PRESET_MODELS", "TABLE", "VerlTranslationError", "verl_config_dir", "verl_overrides"]
+__all__ = ["PRESET_MODELS", "REWARD_MODULE", "TABLE", "TRAINER_MODE", "VerlTranslationError", "data_files",
+           "token_budgets", "verl_config_dir", "verl_overrides"]
 
 TABLE: dict[str, str] = {
     "data.max_prompt_length": "data.max_prompt_length",
@@ -47,7 +58,7 @@ TABLE: dict[str, str] = {
     "actor.ppo_mini_batch_size": "actor_rollout_ref.actor.ppo_mini_batch_size",
     "actor.lr": "actor_rollout_ref.actor.optim.lr",
     "actor.weight_decay": "actor_rollout_ref.actor.optim.weight_decay",
-    "actor.grad_clip": "actor_rollout_ref.actor.grad_clip",
+    "actor.grad_clip": "actor_rollout_ref.actor.optim.clip_grad",
     "actor.entropy_coeff": "actor_rollout_ref.actor.entropy_coeff",
     "actor.loss_agg_mode": "actor_rollout_ref.actor.loss_agg_mode",
     "actor.use_kl_loss": "actor_rollout_ref.actor.use_kl_loss",
@@ -70,6 +81,30 @@ PRESET_MODELS = {
     "smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct",
 }
 """Named model presets → the Hugging Face id verl loads."""
+
+REWARD_MODULE = "pkg://microcoder.evaluator.judge"
+"""verl's `load_module` syntax for a package module (`importlib.import_module`), not a file path."""
+
+TRAINER_MODE = "microcoder"
+"""The plug-in's registered V1 trainer mode (microcoder.backends.verl.plugin.TRAINER_MODE; a test keeps them equal)."""
+
+CHECKPOINT_CONTENTS = ("model", "optimizer", "extra", "hf_model")
+"""verl's actor checkpoint contents: its sharded state to resume, plus `hf_model` (global_step_K/actor/huggingface),
+which `microcoder probe` loads with transformers (microcoder.probes; verl's own default leaves it out)."""
+
+REWARD_WORKERS = 8
+"""verl's reward workers per run (reward.num_workers; verl's default). Each judges in its own sandbox pool."""
+
+CHECKPOINT_CALLBACK = "microcoder.backends.verl.checkpoints.KeepPolicyCallback"
+
+TRAIN_TOKENS_PER_SEQ = 2
+INFER_TOKENS_PER_SEQ = 3
+"""Per-GPU token budgets in units of one longest sequence (prompt + response): 2 for a training micro-batch, 3 for a
+log-prob pass (no activations kept for backward). The factors of verl's DAPO recipe (recipe/dapo); each budget must
+hold at least one longest sequence (verl's seqlen balancing asserts it)."""
+
+DEFAULT_KEEP_LAST = 2
+"""Checkpoints kept besides the needed ones: the latest (resume) and the one before (a save interrupted mid-way)."""
 
 
 class VerlTranslationError(ValueError):
@@ -113,40 +148,48 @@ def _constant(schedule_of, key: str, problems: list[str]) -> Optional[float]:
     return None
 
 
-def _judge_file() -> str:
-    spec = importlib.util.find_spec("microcoder.evaluator.judge")
-    if spec is None or spec.origin is None:  # pragma: no cover - the package is installed with us
-        raise RuntimeError("microcoder.evaluator.judge not found")
-    return spec.origin
-
-
 def verl_config_dir() -> Path:
     """verl's Hydra config folder (verl/trainer/config), found without importing verl (~5 s)."""
+    import importlib.util
+
     spec = importlib.util.find_spec("verl")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("verl is not installed")
     return Path(list(spec.submodule_search_locations)[0]) / "trainer" / "config"
 
 
-def _data_file(name: str, split: str, data_dir: Path, key: str, problems: list[str]) -> str:
-    if name.endswith(".parquet"):
-        return name
+def data_files(name: str, split: str, data_dir: str | Path | None = None) -> Optional[str]:
+    """The absolute parquet file of `data.<split>` (contract 5), or None for a local-backend dataset.
+
+    `x.parquet` → that file; an existing folder or a value with a path separator → <folder>/<split>.parquet; a
+    name → <data_dir>/<name>/<split>.parquet with data_dir = argument, else $MICROCODER_DATA_DIR, else ./data."""
     if name.startswith("micro-") or name.endswith(".jsonl"):
-        problems.append(f"{key}: {name!r} is a local-backend dataset; verl reads parquet (a .parquet path or a "
-                        f"dataset name under the data dir)")
-        return name
-    return str(data_dir / name / f"{split}.parquet")
+        return None
+    if name.endswith(".parquet"):
+        return str(Path(name).expanduser().resolve())
+    path = Path(name).expanduser()
+    if path.is_dir() or os.sep in name or name.startswith("."):
+        return str(path.resolve() / f"{split}.parquet")
+    root = Path(data_dir or os.environ.get("MICROCODER_DATA_DIR") or "data").expanduser()
+    return str(root.resolve() / name / f"{split}.parquet")
+
+
+def token_budgets(max_prompt_length: int, max_response_length: int) -> tuple[int, int]:
+    """(training, log-prob) tokens per GPU per micro-batch under dynamic batch sizing (TRAIN/INFER_TOKENS_PER_SEQ)."""
+    seq = int(max_prompt_length) + int(max_response_length)
+    return TRAIN_TOKENS_PER_SEQ * seq, INFER_TOKENS_PER_SEQ * seq
 
 
 def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str, sweep: str = "adhoc",
                    gpus_per_run: int = 8, nodes_per_run: int = 1, resume_from: str | Path | None = None,
-                   data_dir: str | Path | None = None, metrics_file: str | Path | None = None) -> list[str]:
+                   data_dir: str | Path | None = None, keep_steps: Sequence[int] = (),
+                   keep_last: int = DEFAULT_KEEP_LAST, keep_every: int = 0) -> list[str]:
     """The `main_ppo` overrides of one run; raises VerlTranslationError listing every untranslatable setting.
 
     checkpoints_dir: the run store's checkpoints/ (verl's trainer.default_local_dir); resume_from: a parent's
-    `global_step_K` folder to start a branch from; gpus_per_run / nodes_per_run: the run's GPUs in all and nodes.
-    `metrics_file` is not an override (verl takes it from $VERL_FILE_LOGGER_PATH); it is accepted for symmetry.
-    """
+    `global_step_K` folder to start a branch from; gpus_per_run / nodes_per_run: the run's GPUs in all and nodes;
+    keep_steps: checkpoint steps that must survive pruning (branch points, probes); keep_last: the newest K kept;
+    keep_every: also keep every k-th step (0: none)."""
     problems: list[str] = []
     out: dict[str, Any] = {}
     for ours, theirs in TABLE.items():
@@ -160,23 +203,40 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
         problems.append(f"model.preset: {cfg.model.preset!r} has no Hugging Face model for verl (set model.path, or "
                         f"one of {', '.join(PRESET_MODELS)})")
 
-    root = Path(data_dir or os.environ.get("MICROCODER_DATA_DIR", "data"))
-    out["data.train_files"] = _data_file(cfg.data.train, "train", root, "data.train", problems)
-    out["data.val_files"] = _data_file(cfg.data.test, "test", root, "data.test", problems)
+    for key, name, split in (("data.train", cfg.data.train, "train"), ("data.test", cfg.data.test, "test")):
+        path = data_files(name, split, data_dir)
+        if path is None:
+            problems.append(f"{key}: {name!r} is a local-backend dataset; verl reads prepared parquet (a dataset "
+                            f"name under $MICROCODER_DATA_DIR, a folder holding {split}.parquet, or a .parquet file)")
+        else:
+            out["data.train_files" if split == "train" else "data.val_files"] = path
+    out["data.filter_overlong_prompts"] = True
 
     temperature = _constant(cfg.rollout.temperature_schedule, "rollout.temperature", problems)
     max_len = _constant(cfg.data.max_response_length_schedule, "data.max_response_length", problems)
     if temperature is not None:
         out["actor_rollout_ref.rollout.temperature"] = float(temperature)
     if max_len is not None:
-        out["data.max_response_length"] = int(max_len)
-    out["actor_rollout_ref.rollout.val_kwargs.do_sample"] = cfg.rollout.val_temperature > 0
+        max_len = int(max_len)
+        out["data.max_response_length"] = max_len
+        train_tokens, infer_tokens = token_budgets(cfg.data.max_prompt_length, max_len)
+        out["actor_rollout_ref.actor.use_dynamic_bsz"] = True
+        out["actor_rollout_ref.actor.ppo_max_token_len_per_gpu"] = train_tokens
+        out["actor_rollout_ref.rollout.log_prob_use_dynamic_bsz"] = True
+        out["actor_rollout_ref.rollout.log_prob_max_token_len_per_gpu"] = infer_tokens
+        out["actor_rollout_ref.ref.log_prob_use_dynamic_bsz"] = True
+        out["actor_rollout_ref.ref.log_prob_max_token_len_per_gpu"] = infer_tokens
+        out["actor_rollout_ref.rollout.max_model_len"] = int(cfg.data.max_prompt_length) + max_len
 
-    out["reward.custom_reward_function.path"] = _judge_file()
+    out["reward.custom_reward_function.path"] = REWARD_MODULE
     out["reward.custom_reward_function.name"] = "compute_score"
     out["+reward.custom_reward_function.reward_kwargs.evaluator"] = cfg.reward.evaluator
     out["+reward.custom_reward_function.reward_kwargs.time_limit_s"] = float(cfg.reward.time_limit_s)
     out["+reward.custom_reward_function.reward_kwargs.memory_mb"] = int(cfg.reward.memory_mb)
+    # verl spreads reward.num_workers reward workers round-robin over the nodes; each keeps one sandbox pool of
+    # (node cores / its node's workers) sandboxes (evaluator.sandbox.shared_pool), never one per call
+    out["reward.num_workers"] = REWARD_WORKERS
+    out["+reward.custom_reward_function.reward_kwargs.workers_per_node"] = -(-REWARD_WORKERS // max(1, nodes_per_run))
     buf = cfg.reward.overlong_buffer
     if buf.enable:
         out["reward.reward_manager.name"] = "dapo"
@@ -185,16 +245,25 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
         out["+reward.reward_kwargs.overlong_buffer_cfg.penalty_factor"] = float(buf.penalty_factor)
         out["+reward.reward_kwargs.overlong_buffer_cfg.log"] = False
         if max_len is not None:
-            out["+reward.reward_kwargs.max_resp_len"] = int(max_len)
+            out["+reward.reward_kwargs.max_resp_len"] = max_len
 
-    if cfg.mask.mode != "none":  # read by the MicroCoder trainer plug-in (design.md §5); unverified here
-        out["+microcoder.mask.mode"] = cfg.mask.mode
-        out["+microcoder.mask.ratio"] = float(cfg.mask.ratio)
-        out["+microcoder.mask.repeat_window"] = int(cfg.mask.repeat_window)
+    out["trainer.v1.trainer_mode"] = TRAINER_MODE
+    out["+microcoder.mask.mode"] = cfg.mask.mode
+    out["+microcoder.mask.ratio"] = float(cfg.mask.ratio)
+    out["+microcoder.mask.repeat_window"] = int(cfg.mask.repeat_window)
+    out["+microcoder.mask.eligible"] = str(getattr(cfg.mask, "eligible", "non-incorrect"))
 
     total = cfg.trainer.total_steps
     out["trainer.test_freq"] = cfg.trainer.test_freq or total
     out["trainer.save_freq"] = cfg.trainer.save_freq or total
+    if keep_last < 1:
+        problems.append(f"checkpoints.keep_last: must be >= 1 (the latest checkpoint resumes the run), got {keep_last}")
+    out["trainer.checkpoint_callback_class"] = CHECKPOINT_CALLBACK
+    # each checkpoint also holds the full model in HF format (<step>/actor/huggingface): the probes load it
+    out["actor_rollout_ref.actor.checkpoint.save_contents"] = list(CHECKPOINT_CONTENTS)
+    out["+microcoder.checkpoints.keep_last"] = int(keep_last)
+    out["+microcoder.checkpoints.keep_every"] = int(keep_every)
+    out["+microcoder.checkpoints.keep_steps"] = sorted({int(s) for s in keep_steps})
     for key in SEED_KEYS:
         out[key] = cfg.trainer.seed
     out["algorithm.use_kl_in_reward"] = False
@@ -206,8 +275,11 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
         problems.append(f"resources: gpus_per_run ({gpus_per_run}) must be a positive multiple of nodes_per_run "
                         f"({nodes_per_run})")
     else:
+        per_node = gpus_per_run // nodes_per_run
         out["trainer.nnodes"] = nodes_per_run
-        out["trainer.n_gpus_per_node"] = gpus_per_run // nodes_per_run
+        out["trainer.n_gpus_per_node"] = per_node
+        # verl's default rollout tensor parallelism is 2; it must divide the GPUs of a node
+        out["actor_rollout_ref.rollout.tensor_model_parallel_size"] = math.gcd(2, per_node)
     if resume_from is not None:
         out["trainer.resume_mode"] = "resume_path"
         out["trainer.resume_from_path"] = str(resume_from)
