@@ -6,7 +6,7 @@
     microcoder probe temperature|lengths [RUN_DIR] [--steps all|last|0,20] [--prompts N] [--n N]
     microcoder sweep plan|run|resume|status ...      (sweeps/cli.py)
     microcoder figures RUNS_DIR... [--out figures/]   (analysis/cli.py)
-    microcoder data prepare|stats|decontam ...        (microcoder/data/data_command.py)
+    microcoder data prepare|stats|filter|decontam ... (microcoder/data/data_command.py)
 
 Run `microcoder COMMAND --help` for each command's options.
 """
@@ -115,10 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     data_command.add_arguments(sub.add_parser(
         "data", help="prepare the study's datasets (LiveCodeBench, DeepCoder, Open-R1, TACO/APPS, your JSONL), "
-                     "their stats and decontamination",
+                     "their stats, difficulty filtering and decontamination",
         description="Datasets for both backends: `prepare` writes verl parquet + our JSONL + a manifest from a "
-                    "source's files, `stats` counts a prepared dataset, `decontam` finds training problems that "
-                    "overlap test problems. Run `microcoder data ACTION --help` for each."))
+                    "source's files, `stats` counts a prepared dataset, `filter` keeps problems by a model's pass "
+                    "rate, `decontam` finds training problems that overlap test problems. Run `microcoder data ACTION --help` for each."))
 
     # the sweep and analysis packages own their commands' options; the CLI only wires them in
     for name, module, text in (

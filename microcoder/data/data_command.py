@@ -1,9 +1,11 @@
-"""`microcoder data prepare|stats|decontam`: the dataset commands (kept thin; the work is in prepare/stats/decontam).
+"""`microcoder data prepare|stats|filter|decontam`: the dataset commands (thin; the work is in prepare, stats,
+difficulty_filter and decontam).
 
     microcoder data prepare --source livecodebench --input lcb/ --out data/lcb-v6 --split test --release v6 \\
                             --window 2025-02-01:2025-05-01
     microcoder data prepare --source deepcoder-taco --input taco.parquet --out data/deepcoder --split train
     microcoder data stats data/lcb-v6 [--json]
+    microcoder data filter data/deepcoder --out data/deepcoder-hard --model-path /models/qwen3-4b --n 8 --high 0.5
     microcoder data decontam data/deepcoder data/lcb-v6 [--write-clean data/deepcoder-clean] [--json]
 """
 
@@ -53,6 +55,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("dir", help="prepared folder (or a .jsonl file)")
     s.add_argument("--json", action="store_true", help="print JSON instead of the table")
 
+    f = sub.add_parser(
+        "filter", help="keep problems whose pass rate under a model is within a range (difficulty filtering)",
+        description="Sample --n responses per problem of DIR's --split with a model (an HF model directory or a "
+                    "preset; the local backend's sampler, on a GPU when there is one), judge each in the sandbox, "
+                    "and write to --out the problems whose pass rate p has LOW <= p <= HIGH (parquet, JSONL, "
+                    "manifest entry `filtered`) plus pass_rates.jsonl for every sampled problem. DeepCoder's "
+                    "offline difficulty filtering; the study's harder vs easier training data.")
+    f.add_argument("dir", help="prepared folder")
+    f.add_argument("--out", required=True, metavar="DIR", help="output folder (a new one)")
+    f.add_argument("--split", choices=("train", "test"), default="train", help="which split (default: train)")
+    who = f.add_mutually_exclusive_group(required=True)
+    who.add_argument("--model-path", default=None, metavar="DIR", help="an HF causal-LM directory")
+    who.add_argument("--preset", default=None, metavar="NAME", help="a model preset (micro, smollm2-135m)")
+    f.add_argument("--n", type=int, default=8, help="responses per problem (default: 8)")
+    f.add_argument("--low", type=float, default=0.0, help="lowest pass rate kept (default: 0.0)")
+    f.add_argument("--high", type=float, default=1.0, help="highest pass rate kept (default: 1.0)")
+    f.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0)")
+    f.add_argument("--max-new-tokens", type=int, default=1024, help="response length limit (default: 1024)")
+    f.add_argument("--evaluator", default="microcoder", help="microcoder (robust, default) or strict")
+    f.add_argument("--limit", type=int, default=None, metavar="N", help="sample only the first N problems")
+    f.add_argument("--batch-prompts", type=int, default=16, metavar="N", help="prompts per sampling batch")
+    f.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    f.add_argument("--json", action="store_true", help="print the manifest entry as JSON")
+
     d = sub.add_parser("decontam", help="find training problems that overlap test problems (hash + n-grams)",
                        description="Compare the statements of TRAIN (its train.jsonl) and TEST (its test.jsonl): "
                                    "equal normalised-text hashes, or a shared fraction of word n-grams at least "
@@ -97,6 +123,21 @@ def _run(args: argparse.Namespace) -> int:
 
         stats = dataset_stats(args.dir)
         print(json.dumps(stats, indent=1) if args.json else format_stats(stats))
+        return 0
+    if args.data_command == "filter":
+        from .difficulty_filter import filter_by_pass_rate
+
+        entry = filter_by_pass_rate(args.dir, args.out, split=args.split, model_path=args.model_path,
+                                    preset=args.preset, n=args.n, low=args.low, high=args.high,
+                                    temperature=args.temperature, max_new_tokens=args.max_new_tokens,
+                                    evaluator=args.evaluator, limit=args.limit, batch_prompts=args.batch_prompts,
+                                    device=args.device, log=lambda s: print(s, file=sys.stderr))
+        if args.json:
+            print(json.dumps(entry, indent=1))
+        else:
+            print(f"kept {entry['kept']} of {entry['kept'] + entry['dropped']} problems with pass rate in "
+                  f"[{args.low}, {args.high}] (n={args.n}); wrote {args.out} (pass_rates.jsonl: every sampled "
+                  f"problem's rate)")
         return 0
     if args.data_command == "decontam":
         from .decontam import find_overlaps, write_clean

@@ -22,6 +22,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterator
 
+from .subset import write_subset
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 DEFAULT_N = 13
 DEFAULT_MIN_OVERLAP = 0.5
@@ -107,33 +109,5 @@ def find_overlaps(train: str | Path, test: str | Path, n: int = DEFAULT_N,
 
 
 def write_clean(train_dir: str | Path, out: str | Path, drop: set[str], split: str = "train") -> dict:
-    """Copy a prepared split without the `drop` ids (JSONL line by line, parquet batch by batch)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    src, out = Path(train_dir), Path(out)
-    if not (src / f"{split}.jsonl").is_file():
-        raise FileNotFoundError(f"{src}/{split}.jsonl: not found (--write-clean needs a prepared folder)")
-    if out.resolve() == src.resolve():
-        raise ValueError("--write-clean must name a new folder, not the training folder itself")
-    out.mkdir(parents=True, exist_ok=True)
-    kept = 0
-    with open(src / f"{split}.jsonl", encoding="utf-8") as f, open(out / f"{split}.jsonl", "w", encoding="utf-8") as g:
-        for line in f:
-            if line.strip() and str(json.loads(line).get("id")) not in drop:
-                g.write(line)
-                kept += 1
-    pq_src = src / f"{split}.parquet"
-    if pq_src.is_file():
-        pf = pq.ParquetFile(pq_src)
-        with pq.ParquetWriter(out / f"{split}.parquet", pf.schema_arrow) as w:
-            for batch in pf.iter_batches(batch_size=256):
-                ids = [e["id"] for e in batch.column("extra_info").to_pylist()]
-                mask = pa.array([i not in drop for i in ids])
-                w.write_table(pa.Table.from_batches([batch.filter(mask)], schema=pf.schema_arrow))
-    manifest = {}
-    if (src / "manifest.json").is_file():
-        manifest = json.loads((src / "manifest.json").read_text())
-    manifest["decontaminated"] = {"from": str(src), "dropped": len(drop), "kept": kept}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-    return manifest["decontaminated"]
+    """Copy a prepared split without the `drop` ids; the manifest records it under `decontaminated`."""
+    return write_subset(train_dir, out, drop, split, "decontaminated", {})

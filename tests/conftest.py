@@ -1,4 +1,4 @@
-"""Shared by the verl tests: a tiny local HF model directory (no hub)."""
+"""Shared by the tests: a tiny local HF model directory (no hub), for verl and the data filter."""
 
 import pytest
 
