@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 
 from microcoder.backends import BACKENDS
 from microcoder.backends.verl import translate_metrics
-from microcoder.backends.verl.translate import TABLE, VerlTranslationError, verl_config_dir, verl_overrides
+from microcoder.backends.verl.translate import LOCAL_ONLY, TABLE, VerlTranslationError, verl_config_dir, verl_overrides
 from microcoder.config import all_field_help, load_config
 
 STUDY = ["model.preset=qwen3-4b-instruct", "data.train=microcoder-dataset", "data.test=livecodebench-v6",
@@ -38,7 +38,7 @@ def test_table_maps_every_config_key_or_the_key_is_handled_by_a_rule():
                "reward.overlong_buffer.enable", "reward.overlong_buffer.len", "reward.overlong_buffer.penalty_factor",
                "mask.mode", "mask.ratio", "mask.repeat_window", "mask.eligible", "trainer.test_freq", "trainer.save_freq",
                "trainer.seed", "tracking.mode"}
-    local_only = {"data.train_size", "data.test_size"}  # sizes of generated micro datasets
+    local_only = set(LOCAL_ONLY)  # sizes of generated micro datasets: refused unless default (test below)
     prepared = {"data.prompt_template"}  # applied when the parquet is prepared: verl reads the prompts as written
     assert set(all_field_help()) - set(TABLE) - by_rule - prepared == local_only
 
@@ -132,3 +132,9 @@ def test_test_accuracy_never_comes_from_the_penalised_validation_reward():
     cfg = study_cfg()  # DAPO: the validation reward includes the overlong penalty
     m = translate_metrics(20, {"critic/score/mean": 0.69, "val-core/lcb/reward/mean@4": 0.69}, cfg)
     assert "test/accuracy" not in m and "train/accuracy" not in m
+
+
+def test_a_local_only_knob_set_on_a_verl_run_is_refused_not_ignored(tmp_path):
+    with pytest.raises(VerlTranslationError, match=r"data.test_size: sizes a generated micro dataset") as e:
+        verl_overrides(study_cfg("data.test_size=50", "data.train_size=10"), checkpoints_dir=tmp_path, run_name="r")
+    assert len(e.value.problems) == 2

@@ -6,6 +6,7 @@ listing everything verl cannot run as configured (each item names our key). `TAB
 (design.md §2: our names follow verl's); `verl_overrides` adds the rules:
 
     model          model.path, else a named preset's hub id (PRESET_MODELS); `micro` is CPU-only → refused
+    local-only     data.train_size / data.test_size (generated micro sets) other than their defaults → refused
     data           absolute paths: a .parquet file as given; a folder → <folder>/{train,test}.parquet; a dataset name
                    → <data_dir>/<name>/{train,test}.parquet (data_dir: argument, else $MICROCODER_DATA_DIR, else
                    ./data), contract 5; micro-* names and .jsonl files → refused. data.filter_overlong_prompts=true
@@ -81,6 +82,9 @@ PRESET_MODELS = {
     "smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct",
 }
 """Named model presets → the Hugging Face id verl loads."""
+
+LOCAL_ONLY = ("data.train_size", "data.test_size")
+"""Run-config keys verl has no counterpart for: a value other than the default is refused, never ignored."""
 
 REWARD_MODULE = "pkg://microcoder.evaluator.judge"
 """verl's `load_module` syntax for a package module (`importlib.import_module`), not a file path."""
@@ -203,6 +207,12 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
         problems.append(f"model.preset: {cfg.model.preset!r} has no Hugging Face model for verl (set model.path, or "
                         f"one of {', '.join(PRESET_MODELS)})")
 
+    defaults = RunConfig()
+    for key in LOCAL_ONLY:
+        if _get(cfg, key) != _get(defaults, key):
+            problems.append(f"{key}: sizes a generated micro dataset (local backend only); verl trains and tests on "
+                            f"every row of the prepared parquet: leave it at {_get(defaults, key)}, or prepare a "
+                            f"smaller dataset (`microcoder data prepare --limit N`)")
     for key, name, split in (("data.train", cfg.data.train, "train"), ("data.test", cfg.data.test, "test")):
         path = data_files(name, split, data_dir)
         if path is None:
