@@ -37,6 +37,13 @@ def run_train(config_path: str | None, overrides: list[str], out: str, sweep: st
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    from microcoder.backends import check_run
+
+    problems = check_run("local", cfg)
+    if problems:
+        print("error: the local backend cannot run this config:" + "".join(f"\n  - {p}" for p in problems),
+              file=sys.stderr)
+        return 2
     from microcoder.backends.local import run_local
 
     run = name or time.strftime("run-%Y%m%d-%H%M%S")

@@ -330,22 +330,19 @@ def _check_branch_step(where: str, at_step: int, parent: PlannedRun, run: Planne
 
 
 def _check_backend(spec: SweepSpec, runs: list[PlannedRun], problems: list[str]) -> None:
-    """Backend-specific checks (the verl translation refuses what verl cannot run)."""
-    if spec.backend != "verl":
-        return
-    from microcoder.backends.verl.translate import VerlTranslationError, verl_overrides
+    """Every run through its backend's checks (microcoder.backends.Backend.check): what the backend would refuse
+    or cannot load fails the plan, before anything is submitted. A problem shared by several runs is listed once."""
+    from microcoder.backends import BACKENDS, check_run
     from microcoder.config import from_dict
 
+    if spec.backend not in BACKENDS:
+        return  # reported by the spec's own checks
     seen: set[str] = set()
     for r in runs:
-        try:
-            verl_overrides(from_dict(r.config), checkpoints_dir="/checkpoints", run_name=r.name, sweep=spec.name,
-                           gpus_per_run=spec.resources.gpus_per_run, nodes_per_run=spec.resources.nodes_per_run)
-        except VerlTranslationError as e:
-            for p in e.problems:
-                if p not in seen:
-                    seen.add(p)
-                    problems.append(f"run {r.name} (arm {r.arm}, backend verl): {p}")
+        for p in check_run(spec.backend, from_dict(r.config)):
+            if p not in seen:
+                seen.add(p)
+                problems.append(f"run {r.name} (arm {r.arm}, backend {spec.backend}): {p}")
 
 
 def _fill_differ(runs: list[PlannedRun]) -> None:

@@ -80,6 +80,21 @@ def problem_from_line(d: dict, template: str | None = None) -> MicroProblem:
                         split=d.get("split", ""), params={}, correct=[])
 
 
+def dataset_problem(name: str, split: str) -> str | None:
+    """Why `name` cannot be loaded for `split` by the local backend (the message lists the valid names), or None.
+    Looks only at names and files: nothing is read or generated."""
+    if name in MICRO_DATASETS:
+        return None
+    path = Path(name).expanduser()
+    if path.suffix == ".jsonl":
+        return None if path.is_file() else f"{name}: no such JSONL file"
+    try:
+        prepared_file(name, split)
+    except UnknownDataset as e:
+        return str(e)
+    return None
+
+
 def load_prepared(name: str, split: str = "train", n: int | None = None, template: str | None = None) \
         -> list[MicroProblem]:
     path = prepared_file(name, split)
