@@ -3,6 +3,7 @@ id, and W&B failing (at init or at log) never stops the run store. Also the metr
 
 import math
 import os
+import time
 
 import pytest
 
@@ -91,6 +92,10 @@ def test_a_restarted_tracker_reuses_the_wandb_id_and_continues_after_the_checkpo
     status = store.read_status()
     assert status["state"] == "finished" and "error" not in status and status["wandb_id"] == first.wandb_id
     run = read_offline_run(store.dir)
+    deadline = time.monotonic() + 30  # wandb-core may still be writing the second file when finish() returns
+    while run["segments"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        run = read_offline_run(store.dir)
     assert run["id"] == first.wandb_id and run["segments"] == 2
     assert [h["_step"] for h in run["history"]] == list(range(8))
     assert [h[M.TRAIN_ACCURACY] for h in run["history"]] == [0.1] * 4 + [0.9] * 4
