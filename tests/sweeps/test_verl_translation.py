@@ -62,6 +62,7 @@ def test_overrides_compose_with_verls_own_hydra_config_and_land_on_its_keys():
     assert c.trainer.v1.trainer_mode == "microcoder"
     assert c.trainer.checkpoint_callback_class == "microcoder.backends.verl.checkpoints.KeepPolicyCallback"
     assert "hf_model" in c.actor_rollout_ref.actor.checkpoint.save_contents  # what the probes load
+    assert c.trainer.total_training_steps == 500 and c.trainer.total_epochs >= 500  # steps end the run, not epochs
     # verl spreads its reward workers round-robin over the nodes; each sizes its sandbox pool by its node's share
     assert c.trainer.nnodes == 2 and c.reward.num_workers == 8
     assert c.reward.custom_reward_function.reward_kwargs.workers_per_node == 4

@@ -26,7 +26,8 @@ listing everything verl cannot run as configured (each item names our key). `TAB
                    verl's own pruning (max_actor_ckpt_to_keep) keeps only the last K and would delete branch points:
                    it stays off; trainer.checkpoint_callback_class = checkpoints.KeepPolicyCallback, which prunes
                    after each save by +microcoder.checkpoints.{keep_last,keep_every,keep_steps}
-    frequencies    our 0 ("only at the end") → total_steps (verl's -1 means never)
+    frequencies    our 0 ("only at the end") → total_steps (verl's -1 means never); total_epochs = total_steps, so
+                   trainer.total_steps alone ends the run (verl's 30 epochs would end it early on a small dataset)
     fixed          rollout.name=vllm, trainer.logger=[console,file] (run_verl reads verl's file logger),
                    trainer.default_local_dir = the run store's checkpoints/, nnodes × n_gpus_per_node from resources
     branches       resume_from=<parent>/checkpoints/global_step_K → trainer.resume_mode=resume_path (+ the path);
@@ -264,6 +265,9 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
     out["+microcoder.mask.eligible"] = str(getattr(cfg.mask, "eligible", "non-incorrect"))
 
     total = cfg.trainer.total_steps
+    # verl stops at whichever comes first, total_training_steps or total_epochs (30 by default): with a small
+    # prepared dataset the epochs would end the run early, silently. An epoch is at least one step.
+    out["trainer.total_epochs"] = int(total)
     out["trainer.test_freq"] = cfg.trainer.test_freq or total
     out["trainer.save_freq"] = cfg.trainer.save_freq or total
     if keep_last < 1:
