@@ -222,6 +222,7 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
         else:
             out["data.train_files" if split == "train" else "data.val_files"] = path
     out["data.filter_overlong_prompts"] = True
+    out["actor_rollout_ref.rollout.val_kwargs.top_p"] = cfg.rollout.top_p  # the local backend tests with it too
 
     temperature = _constant(cfg.rollout.temperature_schedule, "rollout.temperature", problems)
     max_len = _constant(cfg.data.max_response_length_schedule, "data.max_response_length", problems)
