@@ -16,12 +16,12 @@ The test set is indexed in memory (n-gram hash → test ids; a test set is small
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterator
 
+from .readers import prepared_lines
 from .subset import write_subset
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -58,15 +58,8 @@ def _jsonl(path: str | Path, split: str) -> Path:
 
 def iter_texts(path: Path) -> Iterator[tuple[str, str]]:
     """(id, statement) per line of a prepared/MicroCoder JSONL file."""
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
-            yield str(d.get("id", lineno)), d.get("question") or d.get("prompt") or ""
+    for lineno, d in prepared_lines(path):
+        yield str(d.get("id", lineno)), d.get("question") or d.get("prompt") or ""
 
 
 def find_overlaps(train: str | Path, test: str | Path, n: int = DEFAULT_N,

@@ -108,6 +108,19 @@ def iter_file(path: Path) -> Iterator[tuple[str, Any]]:
                                                                      f"{type(row).__name__}")
 
 
+def prepared_lines(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) per non-blank line of a JSONL file we wrote (a prepared split): strict, unlike
+    `iter_file`, since a broken line there is a broken dataset — raises ValueError naming file and line."""
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
+
+
 def iter_rows(files: list[Path]) -> Iterator[tuple[str, Any]]:
     for f in files:
         yield from iter_file(f)

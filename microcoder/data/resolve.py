@@ -25,6 +25,7 @@ from .micro import DATASETS as MICRO_DATASETS
 from .micro import MicroProblem
 from .micro import load_dataset as load_micro
 from .prompts import prompt_text, render
+from .readers import prepared_lines
 
 class UnknownDataset(RegistryError):
     """A `data.train`/`data.test` value that names no micro set, prepared folder or file."""
@@ -99,16 +100,13 @@ def load_prepared(name: str, split: str = "train", n: int | None = None, templat
         -> list[MicroProblem]:
     path = prepared_file(name, split)
     out: list[MicroProblem] = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(problem_from_line(json.loads(line), template))
-            except (ValueError, KeyError, TypeError) as e:
-                raise ValueError(f"{path}:{lineno}: {e}") from None
-            if n is not None and len(out) >= n:
-                break
+    for lineno, d in prepared_lines(path):
+        try:
+            out.append(problem_from_line(d, template))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}:{lineno}: {e}") from None
+        if n is not None and len(out) >= n:
+            break
     return out
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from .prepare import SPLITS
+from .readers import prepared_lines
 
 AXES = ("source", "platform", "difficulty", "style")
 
@@ -31,17 +32,10 @@ def _files(path: str | Path) -> dict[str, Path]:
 def split_stats(path: Path) -> dict:
     by = {a: Counter() for a in AXES}
     tests: list[int] = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
-            for a in AXES:
-                by[a][str(d.get(a) or "-")] += 1
-            tests.append(len(d.get("tests") or []))
+    for _, d in prepared_lines(path):
+        for a in AXES:
+            by[a][str(d.get(a) or "-")] += 1
+        tests.append(len(d.get("tests") or []))
     n = len(tests)
     return {"problems": n, "by": {a: dict(c.most_common()) for a, c in by.items()},
             "tests_per_problem": {"min": min(tests, default=0), "median": statistics.median(tests) if tests else 0,
