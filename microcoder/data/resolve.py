@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from microcoder.evaluator.problems import problem_from_ground_truth
+from microcoder.evaluator.problems import problem_from_prepared_line
 from microcoder.registry import RegistryError
 
 from .micro import DATASETS as MICRO_DATASETS
@@ -31,7 +31,6 @@ class UnknownDataset(RegistryError):
     """A `data.train`/`data.test` value that names no micro set, prepared folder or file."""
 
 
-GT_KEYS = ("id", "style", "fn_name", "tests", "platform", "difficulty", "starter_code", "options", "unordered")
 
 
 def data_dir() -> Path:
@@ -71,7 +70,7 @@ def prepared_file(name: str, split: str) -> Path:
 
 def problem_from_line(d: dict, template: str | None = None) -> MicroProblem:
     """One prepared JSONL line (or a MicroCoder-format line with a prompt) → MicroProblem."""
-    problem = problem_from_ground_truth({k: d[k] for k in GT_KEYS if k in d})
+    problem = problem_from_prepared_line(d)
     if template is not None and d.get("question"):
         prompt = prompt_text(render(template, d["question"], d.get("starter_code") or "", problem.style,
                                     problem.fn_name))

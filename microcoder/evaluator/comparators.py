@@ -11,9 +11,10 @@ The study's evaluator axis (MicroCoder-Insights, "Code Evaluator Robustness") ha
 
 Both follow the problem's `conventions.JudgingRules` (``rules=``): its case rule is applied first (letter case
 folded where it does not count), its stated float tolerance replaces the default, ``unordered`` enables the
-order-free strategy. Numbers follow `number_rules` in both: a tolerance only for a non-integer expected number a double
-can hold; an expected integer never matched by a float (``5`` rejects ``5.0``); more digits than a double carries
-compared exactly. A special checker is not a comparison: the judge runs it in the sandbox (`checker`).
+order-free strategy. Numbers follow `number_rules` in both: a tolerance for a non-integer expected number (read as
+a double, however many digits it is written with); an expected integer not matched by a float (``5`` rejects
+``5.0``) unless the problem's answers are reals (`JudgingRules.real_valued`). A special checker is not a
+comparison: the judge runs it in the sandbox (`checker`).
 
 **microcoder** (robust): strategies tried in order, each inside ``try`` (one that raises never stops the
 others); the first that accepts names ``Comparison.strategy``. stdin (`STDIN_STRATEGIES`):
@@ -58,6 +59,7 @@ Run the tests: ``.venv/bin/pytest -q tests/evaluator/test_comparators.py``.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -108,7 +110,7 @@ def compare(evaluator: str, expected: Any, actual: Any, *, style: str, unordered
 def _rules(rules: JudgingRules | None, unordered: bool) -> JudgingRules:
     rules = rules or DEFAULT_RULES
     if unordered and not rules.unordered:
-        rules = JudgingRules(True, rules.case, rules.float_tolerance, rules.checker)
+        rules = dataclasses.replace(rules, unordered=True)
     return rules
 
 
@@ -303,7 +305,7 @@ def _lines_match(e: list[list[str]], a: list[list[str]], eq: Callable[[str, str]
 
 
 def _close(rules: JudgingRules) -> Callable[[str, str], bool]:
-    return lambda e, a: tokens_close(e, a, rules.float_tolerance)
+    return lambda e, a: tokens_close(e, a, rules.float_tolerance, real_valued=rules.real_valued)
 
 
 def _text_exact(expected: str, actual: str, rules: JudgingRules) -> bool:
@@ -462,24 +464,25 @@ def _lcb_lines(text: str) -> list[str]:
     return [line.strip() for line in text.strip().split("\n")]
 
 
-def _lcb_lines_equal(x: str, y: str, tol: float | None) -> bool | None:
+def _lcb_lines_equal(x: str, y: str, tol: float | None, real: bool = False) -> bool | None:
     """LiveCodeBench's line rule: equal text, or equal lists of Decimal (None: not both number lines)."""
     if x == y:
         return True
     ex, ay = x.split(), y.split()
     if any(decimal_of(t) is None for t in ex + ay):
         return None
-    return len(ex) == len(ay) and all(tokens_close(p, q, tol, default_tolerance=False) for p, q in zip(ex, ay))
+    return len(ex) == len(ay) and all(tokens_close(p, q, tol, default_tolerance=False, real_valued=real)
+                                      for p, q in zip(ex, ay))
 
 
-def _strict_unordered(expected: Any, actual: Any, style: str, tol: float | None) -> bool:
+def _strict_unordered(expected: Any, actual: Any, style: str, tol: float | None, real: bool = False) -> bool:
     """Stated order-freedom, the strict way: the same multiset of LCB lines / of top-level values."""
     if style == "call":
         if type(expected) is not list or type(actual) not in _SEQ:
             return False
         return _multiset_equal(expected, list(actual), lambda x, y: _strict_equal(x, y, tol), _sort_key)
     e, a = _lcb_lines(expected), _lcb_lines(actual)
-    return _multiset_equal(e, a, lambda x, y: bool(_lcb_lines_equal(x, y, tol)), lambda line: line)
+    return _multiset_equal(e, a, lambda x, y: bool(_lcb_lines_equal(x, y, tol, real)), lambda line: line)
 
 
 @COMPARATORS.register("strict")
@@ -498,9 +501,9 @@ def strict(expected: Any, actual: Any, *, style: str, unordered: bool = False,
             return Comparison(True, "unordered") if rules.unordered and _strict_unordered(
                 expected, actual, style, tol) else REJECTED
         e, a = _lcb_lines(expected), _lcb_lines(actual)
-        if len(e) == len(a) and all(_lcb_lines_equal(x, y, tol) for x, y in zip(e, a)):
+        if len(e) == len(a) and all(_lcb_lines_equal(x, y, tol, rules.real_valued) for x, y in zip(e, a)):
             return Comparison(True, "exact" if e == a else "decimal")
-        if rules.unordered and _strict_unordered(expected, actual, style, tol):
+        if rules.unordered and _strict_unordered(expected, actual, style, tol, rules.real_valued):
             return Comparison(True, "unordered")
         return REJECTED
     except Exception:

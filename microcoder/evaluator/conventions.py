@@ -47,6 +47,10 @@ class JudgingRules:
     """Stated absolute-or-relative tolerance for non-integer expected numbers; None = the evaluator's default."""
     checker: str | None = None
     """A special checker program (Python source) that decides each test (run in the sandbox)."""
+    real_valued: bool = False
+    """The problem's answers are real numbers (it states a tolerance, or its expected outputs hold a non-integer
+    number): where a tolerance is in force, an integer-written expected number is read as a real too
+    (`number_rules`)."""
 
     def __post_init__(self):
         if self.case not in CASES:
@@ -76,8 +80,9 @@ def platform_convention(platform: str | None) -> PlatformConvention | None:
 
 
 def judging_rules(options: JudgeOptions | None, platform: str | None = None, *,
-                  platform_conventions: bool = True) -> JudgingRules:
-    """Resolve stated options → the platform's convention (when followed) → defaults, into JudgingRules."""
+                  platform_conventions: bool = True, real_valued: bool = False) -> JudgingRules:
+    """Resolve stated options → the platform's convention (when followed) → defaults, into JudgingRules.
+    real_valued: the problem's expected outputs hold non-integer numbers (`Problem.real_valued`)."""
     options = options or JudgeOptions()
     if options.case_insensitive is not None:
         case = "any" if options.case_insensitive else "exact"
@@ -85,7 +90,8 @@ def judging_rules(options: JudgeOptions | None, platform: str | None = None, *,
         conv = platform_convention(platform) if platform_conventions else None
         case = conv.case if conv else DEFAULT_RULES.case
     return JudgingRules(unordered=bool(options.unordered), case=case, float_tolerance=options.float_tolerance,
-                        checker=options.checker)
+                        checker=options.checker,
+                        real_valued=bool(real_valued or options.float_tolerance is not None))
 
 
 __all__ = ["CASES", "DEFAULT_RULES", "JudgingRules", "PLATFORM_CONVENTIONS", "PlatformConvention",

@@ -62,7 +62,8 @@ def rules_for(problem: Problem, evaluator: str) -> JudgingRules:
     """The judging rules `evaluator` applies to `problem`: its stated options, then (for evaluators that follow
     them) its platform's convention, then the evaluator's defaults (see `conventions`)."""
     return judging_rules(problem.options, problem.platform,
-                         platform_conventions=PLATFORM_CONVENTIONS.get(evaluator, True))
+                         platform_conventions=PLATFORM_CONVENTIONS.get(evaluator, True),
+                         real_valued=problem.real_valued)
 
 
 def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult, rules: JudgingRules | None = None,

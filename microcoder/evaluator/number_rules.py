@@ -1,16 +1,17 @@
 """When are two numbers the same answer? The number rules both comparators share.
 
-The rules (issue 9, "as the platforms judge"):
+The rules (issue 9, "as the platforms judge"; revised against real accepted AtCoder solutions, see below):
 
-* A **tolerance** applies only where the *expected* token is a non-integer number (written with ``.`` or an
-  exponent, or inf/nan) **that a double can hold**: its exact decimal value survives a round trip through a
-  binary64 double (every value of ≤ 15 significant digits does, some of 16–17, none of more). A tolerance-checked
-  token is what contest checkers read as a double (testlib's ``doubleCompare``), so it is judged like one.
-* An expected **integer** is never matched by a float: ``3`` rejects ``3.0``, ``3e0`` and ``3.0000001``
-  (Codeforces' ``wcmp``/``ncmp`` and AtCoder compare integers as written; np.allclose would take -100001 for
-  -100000). ``+3``/``03``/``1_000`` style integer spellings are still integers of that value.
-* An expected number with **more significant digits than a double carries** is compared **exactly** (by value):
-  ``3.14159265358979323846`` is not matched by ``3.141592653589793``.
+* A **tolerance** applies where the *expected* token is a non-integer number (written with ``.`` or an exponent,
+  or inf/nan), however many digits it is written with: contest checkers read it as a double (testlib's
+  ``doubleCompare``), so AtCoder's ``0.48148148148148148148`` accepts ``0.48148148148148145`` within the stated
+  1e-6 — an exact comparison of the 20 written digits rejected accepted solutions (abc028_d, abc255_b, abc279_d,
+  abc327_e).
+* An expected **integer** is not matched by a float (``3`` rejects ``3.0``, ``3e0``, ``3.0000001``: Codeforces'
+  ``wcmp``/``ncmp`` and AtCoder compare integers as written; np.allclose would take -100001 for -100000) —
+  unless the problem's answers are **real numbers** (`real_valued`: it states a tolerance, or a non-integer number
+  appears among its expected outputs): then its checker reads ``-2`` as a double too, and ``-2.0000000000000004``
+  passes (abc259_b). ``+3``/``03``/``1_000`` style integer spellings are integers of that value.
 * Otherwise numbers match by exact decimal value (``2.50`` = ``2.5``; ``5`` for an expected ``5.0``).
 
 Tolerance: a stated one (`JudgingRules.float_tolerance`) is absolute-or-relative, as contest checkers:
@@ -20,6 +21,7 @@ rounding to `ROUND_DECIMALS` decimals; ``strict`` has no default (exact). All ar
 
 from __future__ import annotations
 
+import re
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 RTOL = 1e-6  # default relative tolerance for non-integer expected numbers
@@ -53,22 +55,31 @@ def _equal(a: Decimal, b: Decimal) -> bool:
         return False
 
 
-def double_holds(d: Decimal) -> bool:
-    """A double carries this value exactly as written (round trip through binary64 and its shortest repr)."""
-    if not d.is_finite():
+_REAL = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?(?![\w.])")
+
+
+def text_has_real(text: str) -> bool:
+    """A non-integer number token (``1.5``, ``.5``, ``2.``, ``1e-9``) appears in `text` (one regex scan)."""
+    return _REAL.search(text) is not None
+
+
+def value_has_real(value) -> bool:
+    """A float appears anywhere in a call-style value (lists, tuples, sets, dict values)."""
+    t = type(value)
+    if t is float:
         return True
-    try:
-        f = float(d)
-        with localcontext(_CTX):
-            return f not in (float("inf"), float("-inf")) and Decimal(repr(f)) == d
-    except Exception:
-        return False
+    if t in (list, tuple, set, frozenset):
+        return any(value_has_real(v) for v in value)
+    if t is dict:
+        return any(value_has_real(v) for v in value.values())
+    return False
 
 
-def tolerance_applies(token: str, value: Decimal | None = None) -> bool:
-    """The expected token is a non-integer number that a double can hold (the only place a tolerance applies)."""
+def tolerance_applies(token: str, value: Decimal | None = None, real_valued: bool = False) -> bool:
+    """The expected token is a number a tolerance may apply to: a non-integer one, or any number of a real-valued
+    problem."""
     d = decimal_of(token) if value is None else value
-    return d is not None and not is_integer_token(token) and double_holds(d)
+    return d is not None and (real_valued or not is_integer_token(token))
 
 
 def near(expected: Decimal, actual: Decimal, tol: float | None = None) -> bool:
@@ -97,17 +108,19 @@ def tokens_equal(expected: str, actual: str) -> bool:
     return not is_integer_token(expected) or is_integer_token(actual)
 
 
-def tokens_close(expected: str, actual: str, tol: float | None = None, *, default_tolerance: bool = True) -> bool:
+def tokens_close(expected: str, actual: str, tol: float | None = None, *, default_tolerance: bool = True,
+                 real_valued: bool = False) -> bool:
     """`tokens_equal`, or within tolerance where `tolerance_applies` to the expected token.
 
-    default_tolerance: use the robust default when `tol` is None (False: no tolerance unless stated).
+    default_tolerance: use the robust default when `tol` is None (False: no tolerance unless stated);
+    real_valued: the problem's answers are real numbers (an integer-written expected token is a real too).
     """
     if tokens_equal(expected, actual):
         return True
     if tol is None and not default_tolerance:
         return False
     e, a = decimal_of(expected), decimal_of(actual)
-    if e is None or a is None or not tolerance_applies(expected, e):
+    if e is None or a is None or not tolerance_applies(expected, e, real_valued):
         return False
     try:
         return near(e, a, tol)
@@ -128,5 +141,5 @@ def values_close(expected: int | float, actual: int | float, tol: float | None =
     return near(to_dec(expected), to_dec(actual), tol)
 
 
-__all__ = ["ATOL", "RTOL", "ROUND_DECIMALS", "decimal_of", "double_holds", "is_integer_token", "near",
-           "tolerance_applies", "tokens_close", "tokens_equal", "values_close"]
+__all__ = ["ATOL", "RTOL", "ROUND_DECIMALS", "decimal_of", "is_integer_token", "near", "text_has_real",
+           "tolerance_applies", "tokens_close", "tokens_equal", "value_has_real", "values_close"]

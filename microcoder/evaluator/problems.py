@@ -27,8 +27,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
+
+from .number_rules import text_has_real, value_has_real
 
 STYLES = ("stdin", "call")
 
@@ -100,6 +103,14 @@ class Problem:
         """The source says the answer's order carries no meaning."""
         return bool(self.options.unordered)
 
+    @cached_property
+    def real_valued(self) -> bool:
+        """A non-integer number appears among the expected outputs: the answers are real numbers, which the
+        platform's checker reads as doubles (number_rules). Computed once per problem (one regex scan a test)."""
+        if self.style == "stdin":
+            return any(text_has_real(t.output) for t in self.tests if isinstance(t.output, str))
+        return any(value_has_real(t.output) for t in self.tests)
+
     @classmethod
     def from_dict(cls, d: Any) -> "Problem":
         if not isinstance(d, dict):
@@ -170,6 +181,22 @@ def _lcb_call_input(text: str, pid: Any) -> list:
         return [json.loads(line) for line in text.split("\n") if line.strip()]
     except json.JSONDecodeError as e:
         raise ProblemError(f"problem {pid!r}: a functional test input is not one JSON value a line: {e}") from None
+
+
+GROUND_TRUTH_KEYS = ("id", "style", "fn_name", "tests", "platform", "difficulty", "starter_code", "options",
+                     "unordered")
+"""The keys of a prepared JSONL line (`microcoder data prepare`) that are its ground truth; the rest is text."""
+
+
+def is_prepared_line(obj: Any) -> bool:
+    """A line `microcoder data prepare` wrote: a ground truth plus the problem's text (question, messages)."""
+    return isinstance(obj, dict) and "tests" in obj and ("messages" in obj or "question" in obj)
+
+
+def problem_from_prepared_line(obj: dict) -> Problem:
+    """The Problem of a prepared JSONL line, read as verl reads its ground truth (`problem_from_ground_truth`):
+    call-style outputs that are JSON text come back as the values (or protected strings) they stand for."""
+    return problem_from_ground_truth({k: obj[k] for k in GROUND_TRUTH_KEYS if k in obj})
 
 
 def problem_from_ground_truth(ground_truth: Any, extra_info: dict | None = None) -> Problem:
@@ -246,8 +273,8 @@ def load_problems(path: str | Path) -> tuple[dict[str, Problem], list[str]]:
     errors: list[str] = []
     for n, obj, err in iter_jsonl(path):
         if err is None:
-            try:
-                p = Problem.from_dict(obj)
+            try:  # a prepared line is a ground truth (its call outputs are JSON text), else our problem schema
+                p = problem_from_prepared_line(obj) if is_prepared_line(obj) else Problem.from_dict(obj)
                 if p.id in problems:
                     err = f"duplicate problem id {p.id!r}"
                 else:

@@ -64,10 +64,11 @@ def test_ground_truth_options_reach_the_problem_and_the_judging_rules():
                      "options": {"float_tolerance": 1e-6, "unordered": True, "checker": "print(1)"}})
     p = problem_from_ground_truth(gt)
     assert p.options == JudgeOptions(unordered=True, float_tolerance=1e-6, checker="print(1)")
+    # a stated tolerance makes the answers reals (number_rules)
     assert rules_for(p, "microcoder") == JudgingRules(unordered=True, case="yes_no", float_tolerance=1e-6,
-                                                      checker="print(1)")
+                                                      checker="print(1)", real_valued=True)
     assert rules_for(p, "strict") == JudgingRules(unordered=True, case="exact", float_tolerance=1e-6,
-                                                  checker="print(1)")
+                                                  checker="print(1)", real_valued=True)
 
 
 def test_extra_info_supplies_platform_and_options_the_ground_truth_lacks():

@@ -75,3 +75,21 @@ def test_malformed_prepared_lines_are_named_by_file_and_line(tmp_path):
     assert f"{probs}:4: problem 'bad-opt': options: unknown option 'tolerance'; allowed: unordered" in err.getvalue()
     assert f"{probs}:5: invalid JSON" in err.getvalue()
     assert "microcoder: 3/3 pass" in out.getvalue()  # the rest is still judged
+
+
+def test_a_string_return_value_that_looks_like_json_is_judged_as_the_string_it_is(tmp_path):
+    """LeetCode 2710 ("remove trailing zeros") returns the string "512301": `prepare` writes it as JSON text and
+    the judge must read the prepared line as verl reads its ground truth, or "512301" ≠ '"512301"'."""
+    from microcoder.data.prepare import prepare
+
+    src = tmp_path / "mine.jsonl"
+    write_jsonl(src, [{"id": "lc2710", "question": "Remove trailing zeros of num.", "style": "call",
+                       "fn_name": "removeTrailingZeros", "platform": "leetcode",
+                       "tests": [{"input": ["51230100"], "output": "512301"}, {"input": ["123"], "output": "123"}]}])
+    prepare("microcoder", [str(src)], tmp_path / "prep", split="test", progress=False)
+    sols = write_jsonl(tmp_path / "s.jsonl", [{"id": "lc2710", "code": (
+        "class Solution:\n    def removeTrailingZeros(self, num: str) -> str:\n        return num.rstrip('0')")}])
+    out = io.StringIO()
+    assert run_judge(str(tmp_path / "prep" / "test.jsonl"), sols, evaluator="both", out=out, as_json=True) == 0
+    verdicts = {v["evaluator"]: v["verdict"] for v in map(json.loads, out.getvalue().splitlines())}
+    assert verdicts == {"microcoder": "pass", "strict": "pass"}, out.getvalue()

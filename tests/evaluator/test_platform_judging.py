@@ -122,14 +122,31 @@ def test_a_stated_tolerance_replaces_the_robust_default():
 
 
 @pytest.mark.parametrize("evaluator", BOTH)
-def test_more_digits_than_a_double_carries_are_compared_exactly(evaluator):
+def test_an_expected_real_written_with_more_digits_than_a_double_is_read_as_a_double(evaluator):
+    """AtCoder prints reference answers with ~20 digits (abc028_d: 0.48148148148148148148) and its checker allows
+    1e-6: accepted solutions print a double's 17 digits."""
     rules = JudgingRules(float_tolerance=1e-6)
-    pi = "3.14159265358979323846\n"
-    assert not compare(evaluator, pi, "3.141592653589793\n", style="stdin", rules=rules)
-    assert not compare(evaluator, pi, "3.14159265358979323847\n", style="stdin", rules=rules)
-    assert compare(evaluator, pi, "3.141592653589793238460\n", style="stdin", rules=rules)  # same value
-    assert compare(evaluator, "0.12345678\n", "0.12345679\n", style="stdin", rules=rules)  # 8 digits: tolerant
-    assert not compare("microcoder", pi, "3.141592653589793\n", style="stdin")  # nor by the default tolerance
+    ref = "0.48148148148148148148\n"
+    assert compare(evaluator, ref, "0.48148148148148145\n", style="stdin", rules=rules)
+    assert not compare(evaluator, ref, "0.481483\n", style="stdin", rules=rules)  # 1.5e-6 off
+    assert compare("microcoder", ref, "0.4814814814814815\n", style="stdin")  # the robust default, unstated
+    assert not compare("strict", ref, "0.4814814814814815\n", style="stdin")  # strict: exact unless stated
+
+
+@pytest.mark.parametrize("evaluator", BOTH)
+def test_an_integer_expected_by_a_real_valued_problem_accepts_a_float_within_its_tolerance(evaluator, pool):
+    """abc259_b (rotate a point): the answer '-2 -2' is a pair of reals; -2.0000000000000004 is accepted."""
+    rules = JudgingRules(float_tolerance=1e-6, real_valued=True)
+    assert compare(evaluator, "-2 -2\n", "-2.0000000000000004 -1.9999999999999998\n", style="stdin", rules=rules)
+    assert not compare(evaluator, "-2 -2\n", "-2.1 -2\n", style="stdin", rules=rules)
+    problem = Problem.from_dict({"id": "rot", "style": "stdin", "platform": "atcoder", "tests": [
+        {"input": "2 2 180\n", "output": "-2 -2\n"}, {"input": "5 0 120\n", "output": "-2.5 4.330127018922193\n"}]})
+    assert problem.real_valued
+    code = ("import math\na, b, d = map(int, input().split())\nt = math.radians(d)\n"
+            "print(a * math.cos(t) - b * math.sin(t), a * math.sin(t) + b * math.cos(t))")
+    assert verdicts(code, problem, pool)["microcoder"] == "pass"
+    integer = Problem.from_dict({"id": "int", "style": "stdin", "tests": [{"input": "1\n", "output": "3\n"}]})
+    assert not integer.real_valued  # an integer problem keeps integers exact (test above)
 
 
 def test_stdin_program_with_float_noise_passes_a_stated_tolerance(pool):
