@@ -20,7 +20,8 @@ their test. The wall-clock limit is enforced here and, as a backstop, by the hos
 
 Every program (both styles) runs in a module namespace pre-filled with LeetCode's/LiveCodeBench's standard import
 header (`IMPORT_HEADER`: typing's List/Optional..., collections, itertools, heapq, bisect, math, functools...),
-executed once per worker, not per test; the header's recursion limit (50000) applies. A call-style ``fn_name`` is
+executed once per worker, not per test; the header's recursion limit (50000) applies. LeetCode problems also get
+sortedcontainers' SortedList/SortedDict/SortedSet, as LeetCode's environment has them (`LEETCODE_NAMES`). A call-style ``fn_name`` is
 a method of ``class Solution`` or a function the program defines (never a header name). ``files`` are written
 into the child's working directory and ``argv`` becomes its ``sys.argv`` (a special checker reads its files).
 
@@ -65,6 +66,18 @@ IMPORT_HEADER = (
     "import io\nimport sys\nimport json\n"
 )
 HEADER_RECURSION_LIMIT = 50000  # the header's sys.setrecursionlimit(50000)
+
+# LeetCode's Python environment also has sortedcontainers' classes in scope: its accepted solutions use SortedList
+# without importing it. They are offered to LeetCode problems only (the request's "platform"), when the package is
+# there: the host binds it under `--site DIR` (sandbox.py), the base interpreter may have it too.
+if "--site" in sys.argv:
+    sys.path.append(sys.argv[sys.argv.index("--site") + 1])
+try:
+    import sortedcontainers as _sortedcontainers
+    LEETCODE_NAMES = {n: getattr(_sortedcontainers, n) for n in ("SortedList", "SortedDict", "SortedSet",
+                                                                   "SortedKeyList")}
+except ImportError:
+    LEETCODE_NAMES = {}
 # Executed once per worker (≈0.1 ms saved per test); each child starts from a copy. `from sys import *` binds the
 # worker's streams and argv: the child rebinds those names to its own (`_SYS_BOUND`).
 _HEADER_NS = {"__builtins__": builtins}
@@ -216,6 +229,8 @@ def _fail(message=None, _print_exc=traceback.print_exc):
 def _run_program(req, _write=os.write, _encode=encode_value):
     style = req["style"]
     namespace = dict(_HEADER_NS)
+    if req.get("platform") == "leetcode":
+        namespace.update(LEETCODE_NAMES)
     for name in _SYS_BOUND:
         namespace[name] = getattr(sys, name)
     namespace["__name__"] = "__main__" if style == "stdin" else "solution"

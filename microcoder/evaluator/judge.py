@@ -129,7 +129,8 @@ def judge_multi(program: str | None, problem: Problem, evaluators: Sequence[str]
     checker = problem.options.checker  # stated, so every evaluator follows it: run once per test
     try:
         for i, test in enumerate(problem.tests):
-            run = sb.run(program, style=problem.style, input=test.input, fn_name=problem.fn_name, limits=limits)
+            run = sb.run(program, style=problem.style, input=test.input, fn_name=problem.fn_name, limits=limits,
+                         platform=problem.platform)
             checked = None
             if checker and run.status == "ok":
                 checked = run_checker(sb, checker, problem.style, test.input, test.output, run, limits)

@@ -101,6 +101,35 @@ def python_for_jail() -> tuple[str, str]:
     return exe, os.path.realpath(sys.base_prefix)
 
 
+JAIL_SITE_PATH = "/opt/microcoder/site"
+EXTRA_PACKAGES = ("sortedcontainers",)
+"""Pure-Python packages judged programs may use beyond the standard library (LeetCode's SortedList): found in this
+process's environment and bound read-only into the jail under JAIL_SITE_PATH (the jail's base interpreter does
+not see the venv)."""
+
+
+@lru_cache(maxsize=None)
+def extra_package_dirs() -> dict[str, str]:
+    """name → the folder of each EXTRA_PACKAGES package importable here."""
+    import importlib.util
+
+    out = {}
+    for name in EXTRA_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            out[name] = os.path.realpath(list(spec.submodule_search_locations)[0])
+    return out
+
+
+@lru_cache(maxsize=None)
+def unjailed_site() -> str:
+    """A folder holding links to EXTRA_PACKAGES only (the unjailed worker's `--site`, not the whole venv)."""
+    site = tempfile.mkdtemp(prefix="microcoder-site-")
+    for name, path in extra_package_dirs().items():
+        os.symlink(path, os.path.join(site, name))
+    return site
+
+
 def bwrap_command(tmp_size_mb: int = 256) -> list[str]:
     """The bubblewrap command line that starts one jailed worker."""
     exe, prefix = python_for_jail()
@@ -130,11 +159,13 @@ def bwrap_command(tmp_size_mb: int = 256) -> list[str]:
         "--ro-bind", str(WORKER_SCRIPT), JAIL_WORKER_PATH,
         "--chdir", "/tmp",
     ]
+    for name, path in extra_package_dirs().items():
+        cmd += ["--ro-bind", path, f"{JAIL_SITE_PATH}/{name}"]
     if os.geteuid() == 0:
         cmd += ["--cap-drop", "ALL"]
         for cap in WORKER_CAPS:
             cmd += ["--cap-add", cap]
-    return cmd + ["--", exe, "-I", JAIL_WORKER_PATH, "--kill-strays"]
+    return cmd + ["--", exe, "-I", JAIL_WORKER_PATH, "--kill-strays", "--site", JAIL_SITE_PATH]
 
 
 @lru_cache(maxsize=None)
@@ -206,7 +237,7 @@ class Sandbox:
             exe, _ = python_for_jail()
             self._tmp_root = tempfile.mkdtemp(prefix="microcoder-sandbox-")
             os.chmod(self._tmp_root, 0o711)
-            cmd = [exe, "-I", str(WORKER_SCRIPT)]
+            cmd = [exe, "-I", str(WORKER_SCRIPT), "--site", unjailed_site()]
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": self._tmp_root or "/tmp", "LANG": "C.UTF-8"}
         # bwrap's --die-with-parent fires when the *thread* that started it exits, and judging threads come
         # and go: every worker is therefore started from one long-lived spawner thread.
@@ -269,13 +300,15 @@ class Sandbox:
 
     def run(self, code: str, *, style: str, input: Any, fn_name: str | None = None,
             limits: Limits = Limits(), files: dict[str, str] | None = None,
-            argv: list[str] | None = None) -> RunResult:
+            argv: list[str] | None = None, platform: str | None = None) -> RunResult:
         """Run `code` on one test input; never raises for anything the program does.
 
-        files: {name: text} written into the program's private working directory first; argv: its sys.argv.
+        files: {name: text} written into the program's private working directory first; argv: its sys.argv;
+        platform: the problem's platform (LeetCode programs run with LeetCode's extra names: jail_worker).
         """
         req = {"code": code, "style": style, "fn_name": fn_name, "input": input, "limits": asdict(limits),
-               "uid": self.uid, "files": files or {}, "argv": argv}
+               "uid": self.uid, "files": files or {}, "argv": argv,
+               "platform": platform.strip().lower() if isinstance(platform, str) else None}
         for attempt in (0, 1):
             if self.proc is None or self.proc.poll() is not None:
                 self.start()

@@ -119,3 +119,19 @@ def test_header_matches_livecodebench_import_string():
     assert stars == ["string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
                      "statistics", "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing"]
     assert plain == stars[:16]
+
+
+def test_leetcode_programs_may_use_sortedlist_without_importing_it_as_on_leetcode(pool):
+    """LeetCode 2817 etc.: accepted solutions use SortedList with no import (LeetCode's environment provides it).
+    Other platforms' programs do not get the name."""
+    code = ("class Solution:\n    def kth(self, nums: List[int], k: int) -> int:\n        sl = SortedList(nums)\n"
+            "        return sl[k]")
+    tests = [{"input": [[5, 1, 4], 1], "output": 4}]
+    leetcode = Problem.from_dict({"id": "lc", "style": "call", "fn_name": "kth", "platform": "LeetCode",
+                                  "tests": tests})
+    assert verdicts(code, leetcode, pool) == {"microcoder": "pass", "strict": "pass"}
+    other = Problem.from_dict({"id": "x", "style": "call", "fn_name": "kth", "platform": "atcoder", "tests": tests})
+    v = judge_multi(code, other, ("microcoder",), LIM, pool=pool)["microcoder"]
+    assert v.verdict == "error" and "SortedList" in v.reason
+    explicit = "from sortedcontainers import SortedList\n" + code
+    assert verdicts(explicit, other, pool) == {"microcoder": "pass", "strict": "pass"}  # importable in the jail
