@@ -29,6 +29,7 @@ from .problems import Problem, ProblemError, problem_from_ground_truth
 from .sandbox import Limits, RunResult, Sandbox, SandboxPool, decode_value, shared_pool
 
 VERDICTS = ("pass", "fail", "timeout", "error")
+PREVIEW_CHARS = 60  # how much of the expected and actual output a wrong answer's reason shows
 
 
 @dataclass
@@ -94,7 +95,14 @@ def _compare_one(evaluator: str, problem: Problem, index: int, run: RunResult, r
         return TestVerdict(index, "fail", f"comparator error: {type(e).__name__}: {e}", time_s=run.time_s)
     if c.ok:
         return TestVerdict(index, "pass", strategy=c.strategy, time_s=run.time_s)
-    return TestVerdict(index, "fail", "wrong answer", time_s=run.time_s)
+    return TestVerdict(index, "fail", f"wrong answer: expected {_preview(expected)}, got {_preview(actual)}",
+                       time_s=run.time_s)
+
+
+def _preview(value: Any, limit: int = PREVIEW_CHARS) -> str:
+    """A short one-line view of an expected or actual output, for a wrong answer's reason."""
+    text = repr(value) if not isinstance(value, str) else repr(value.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _summarise(problem: Problem, evaluator: str, tests: list[TestVerdict]) -> Verdict:

@@ -171,3 +171,10 @@ def test_workers_survive_the_threads_that_used_them():
             res = judge_many([("print(sum(map(int, input().split())))", ADD)] * 4, ("microcoder",), LIM, pool=pool)
             assert all(r["microcoder"].verdict == "pass" for r in res)
         assert [sb.restarts for sb in pool._all] == [0, 0]
+
+
+def test_a_wrong_answer_says_what_was_expected_and_what_came_out():
+    problem = Problem.from_dict({"id": "a", "style": "stdin", "tests": [{"input": "1\n", "output": "2\n"}]})
+    assert judge("print(3)", problem).reason == "test 0: wrong answer: expected '2', got '3'"
+    long = judge("print('x' * 500)", problem).reason
+    assert long.startswith("test 0: wrong answer: expected '2', got 'xxx") and long.endswith("…") and len(long) < 120
