@@ -4,7 +4,7 @@
     microcoder train [CONFIG.yaml] [key=value ...] [--out runs/] [--sweep NAME] [--name RUN]
                      [--backend local|verl] [--dry-run]
     microcoder probe temperature|lengths [RUN_DIR] [--steps all|last|0,20] [--prompts N] [--n N]
-    microcoder sweep plan|run|resume|status ...      (sweeps/cli.py)
+    microcoder sweep plan|run|resume|status|dashboard ... (sweeps/cli.py)
     microcoder figures RUNS_DIR... [--out figures/]   (analysis/cli.py)
     microcoder data prepare|stats|filter|decontam ... (microcoder/data/data_command.py)
 

@@ -22,6 +22,13 @@ W&B details:
     and `run` (= online) are accepted. `disabled` never imports wandb.
   * Offline runs land in `<run dir>/wandb/offline-run-<time>-<id>/`; `wandb sync <that dir>` uploads them
     later, `microcoder.wandb_offline.read_offline_run(store.dir)` reads them back here.
+  * Axes: every run declares its metrics once, at init (`define_wandb_metrics`, the table `wandb_metric_axes()`):
+    every metric plots against `step` (logged in each row beside W&B's own `_step`, equal to it), the accuracy
+    metrics (`train/accuracy`, `test/accuracy`, `test/accuracy/<platform>/<difficulty>`, `test/accuracy@<tag>`)
+    against `data/prompts_seen` (the study's "Relative Data"), with their best and last values in the run's
+    summary. A branch run logs its parent's step count on (design.md §3), so it lines up with its parent on both
+    axes. Explicit names win over globs in W&B, and overlapping globs match in no fixed order: the globs here never
+    overlap (`train/*`, `time/*`, `mem/*`, `data/*` → step; `test/accuracy*` → prompts seen).
   * The W&B run id is kept in status.json (`wandb_id`): a run restarted in the same directory (resume=True)
     reuses it with `resume="allow"`. Offline, each restart writes a new offline-run directory with the same id.
     Online, W&B ignores steps at or below the run's last step: after `RunStore.resume_from(k)` the
@@ -29,8 +36,10 @@ W&B details:
   * Settings keep it quiet and cheap: no console capture, no system stats or machine metadata, no git or
     code saving, no requirements file, `reinit="create_new"` (several runs in one process never close each
     other). Measured here (wandb 0.31.0, 2 CPUs, offline): `import wandb` ~0.4 s; init ~0.4 s for the first
-    run of a process (it starts the wandb-core service), ~10 ms after; finish ~5 ms. `Tracker.log` ~1.3-1.7 ms
-    a step in all: the fsync'd metrics line ~0.25 ms, the status.json heartbeat ~0.75 ms, W&B ~0.5 ms.
+    run of a process (it starts the wandb-core service), ~30 ms after (~10 ms of it declaring the metrics);
+    finish ~5 ms, and wandb-core may still be writing the offline file for a moment after it returns.
+    `Tracker.log` ~1.3-1.7 ms a step in all: the fsync'd metrics line ~0.25 ms, the status.json heartbeat
+    ~0.75 ms, W&B ~0.5 ms.
   * The other W&B env vars (WANDB_API_KEY, WANDB_CACHE_DIR, WANDB_CONFIG_DIR, WANDB_DATA_DIR, ...) keep their
     usual meaning; `dir` is always the run directory (WANDB_DIR is not used).
 
@@ -53,11 +62,34 @@ from typing import Any, Iterable, Optional, Union
 from microcoder import metrics as M
 from microcoder.run_store import RunStore, plain_config, utc_now
 
-__all__ = ["MODES", "Tracker", "TrackingWarning", "new_wandb_id", "resolve_mode"]
+__all__ = ["MODES", "Tracker", "TrackingWarning", "define_wandb_metrics", "new_wandb_id", "resolve_mode",
+           "wandb_metric_axes"]
 
 MODES = ("offline", "online", "disabled")
 _ENV_MODES = {"offline": "offline", "dryrun": "offline", "online": "online", "run": "online", "disabled": "disabled"}
 END_STATES = ("finished", "failed", "killed")
+ACCURACY_SUMMARY = "max,last"
+"""What the W&B summary keeps of an accuracy metric: its best value and its last."""
+
+
+def wandb_metric_axes() -> list[tuple[str, str, Optional[str]]]:
+    """(metric name or `prefix*` glob, the metric it plots against, its summary ops or None) for every metric of
+    design.md §4 and microcoder.metrics' extras; see the module docstring ("Axes")."""
+    accuracy = {M.TRAIN_ACCURACY, M.TEST_ACCURACY}
+    names = sorted(n for n in M.MEANING if n not in (M.STEP, M.TEST_ACCURACY_BY))
+    out: list[tuple[str, str, Optional[str]]] = [
+        (n, M.PROMPTS_SEEN if n in accuracy else M.STEP, ACCURACY_SUMMARY if n in accuracy else None) for n in names]
+    out += [(glob, M.STEP, None) for glob in ("train/*", "time/*", "mem/*", "data/*")]
+    out.append((M.TEST_ACCURACY + "*", M.PROMPTS_SEEN, ACCURACY_SUMMARY))
+    return out
+
+
+def define_wandb_metrics(run: Any) -> None:
+    """Declare the run's metrics to W&B once (`run.define_metric`): `step` itself (hidden from automatic panels),
+    then `wandb_metric_axes()`."""
+    run.define_metric(M.STEP, hidden=True)
+    for name, x, summary in wandb_metric_axes():
+        run.define_metric(name, step_metric=x, summary=summary)
 
 
 class TrackingWarning(RuntimeWarning):
@@ -189,6 +221,7 @@ class Tracker:
                 tags=self.tags,
                 settings=settings,
             )
+            define_wandb_metrics(self._run)
         except Exception as e:  # noqa: BLE001 - W&B must never stop training
             self._drop_wandb("init", e)
         finally:
@@ -212,7 +245,7 @@ class Tracker:
 
     def log(self, step: int, metrics: Mapping[str, Any]) -> None:
         """Record one step: the run store (durable when this returns; raises on a non-increasing step), then
-        W&B (`run.log(metrics, step=step)`; failures are warned about once and dropped)."""
+        W&B (`run.log({**metrics, "step": step}, step=step)`; failures are warned about once and dropped)."""
         if self._finished:
             raise RuntimeError(f"{self.store.name}: log() after finish()")
         self.store.log(step, metrics)
@@ -220,7 +253,7 @@ class Tracker:
             self._check_names(metrics)
         if self._run is not None:
             try:
-                self._run.log({k: v for k, v in metrics.items() if k != M.STEP}, step=step)
+                self._run.log({**{k: v for k, v in metrics.items() if k != M.STEP}, M.STEP: step}, step=step)
             except Exception as e:  # noqa: BLE001 - W&B must never stop training
                 self._drop_wandb("log", e)
         self.store.set_status("running", last_step=step)

@@ -3,7 +3,7 @@
 What: `read_offline_run(path)` parses the `run-<id>.wandb` file(s) that `wandb.init(mode="offline")` writes under
 `<dir>/wandb/offline-run-<time>-<id>/` and returns
     {"id", "project", "group", "job_type", "name", "tags", "config": dict, "history": [{"_step": 0, ...}, ...],
-     "summary": dict, "exit_code": int | None, "segments": int, "skipped": int}
+     "summary": dict, "metrics": dict, "exit_code": int | None, "segments": int, "skipped": int}
 `path` may be the `.wandb` file, its offline-run directory, or a directory holding `wandb/offline-run-*`
 (a run store's directory): then every offline segment found there is merged in start-time order, as a
 restarted run resumes the same W&B id in a new offline directory. A later segment replaces the history rows
@@ -18,7 +18,11 @@ of its offline files (design.md §6; its old Python `datastore` module is gone: 
             + data; fewer than 7 bytes left in a block are zero padding.
 Checked against wandb 0.31.0 (pinned): a later wandb may change the format.
 
-What it does not do: read media, artifacts, files or console output; it keeps history, config and summary.
+`metrics` holds the run's `define_metric` declarations: name (or `prefix*` glob) → {"step_metric": str | None,
+"summary": [ops], "hidden": bool}.
+
+What it does not do: read media, artifacts, files or console output; it keeps history, config, summary and the
+metric declarations.
 A file torn by a killed writer is read up to the tear (counted in `skipped` only when a chunk fails its
 checksum); history values come back as JSON decodes them (NaN and ±inf included).
 
@@ -150,7 +154,8 @@ def _read_segment(path: Path) -> dict:
     records, skipped = read_records(path)
     seg: dict[str, Any] = {
         "id": None, "project": None, "group": None, "job_type": None, "name": None, "tags": [],
-        "config": {}, "history": [], "summary": {}, "exit_code": None, "skipped": skipped, "start": (0, 0),
+        "config": {}, "history": [], "summary": {}, "metrics": {}, "exit_code": None, "skipped": skipped,
+        "start": (0, 0),
     }
     for rec in records:
         kind = rec.WhichOneof("record_type")
@@ -175,6 +180,15 @@ def _read_segment(path: Path) -> dict:
                 _set_nested(seg["summary"], item)
             for item in rec.summary.remove:
                 seg["summary"].pop(_key(item), None)
+        elif kind == "metric":
+            m = rec.metric
+            name = m.name or m.glob_name
+            if name:
+                known = seg["metrics"].setdefault(name, {"step_metric": None, "summary": [], "hidden": False})
+                known["step_metric"] = m.step_metric or known["step_metric"]
+                known["summary"] = [op for op in ("min", "max", "mean", "best", "last", "none", "first")
+                                    if getattr(m.summary, op)] or known["summary"]
+                known["hidden"] = known["hidden"] or m.options.hidden
         elif kind == "exit":
             seg["exit_code"] = rec.exit.exit_code
     seg["config"].pop("_wandb", None)
@@ -195,7 +209,7 @@ def read_offline_run(path: Union[str, Path]) -> dict:
     ids = {s["id"] for s in segments if s["id"] is not None}
     if len(ids) > 1:
         raise WandbFormatError(f"{path} holds offline runs of several W&B ids {sorted(map(str, ids))}: pass one")
-    out: dict[str, Any] = {"config": {}, "history": [], "summary": {}, "skipped": len(torn),
+    out: dict[str, Any] = {"config": {}, "history": [], "summary": {}, "metrics": {}, "skipped": len(torn),
                            "segments": len(segments)}
     for seg in segments:
         if seg["history"]:
@@ -204,6 +218,7 @@ def read_offline_run(path: Union[str, Path]) -> dict:
         out["history"] += seg["history"]
         out["config"].update(seg["config"])
         out["summary"].update(seg["summary"])
+        out["metrics"].update(seg["metrics"])
         out["skipped"] += seg["skipped"]
         for key in ("id", "project", "group", "job_type", "name", "tags", "exit_code"):
             if seg[key] is not None or key not in out:

@@ -1,13 +1,16 @@
-"""`microcoder sweep plan|run|resume|status`: the sweep commands (wired into `microcoder` by microcoder/cli.py).
+"""`microcoder sweep plan|run|resume|status|dashboard`: the sweep commands (wired into `microcoder` by
+microcoder/cli.py).
 
     microcoder sweep plan SPEC [--scale micro] [--json [--out runs/]]
     microcoder sweep run SPEC [--scale micro] [--out runs/] [--address HEAD:6379] [--jobs-address http://HEAD:8265]
                               [--max-concurrent N] [--max-failures N]
     microcoder sweep resume DIR [--address ADDR] [--jobs-address URL] [--max-concurrent N] [--max-failures N]
-    microcoder sweep status DIR [--json]
+    microcoder sweep status DIR [--json | --watch [--interval S]]
+    microcoder sweep dashboard SPEC|DIR [--entity E] [--project P] [--report] [--dry-run] [--scale S] [--out runs/]
 
 An invalid spec exits 2 with every problem listed, before anything is submitted or written. `run` and `resume`
-exit 0 when every run finished (or was stopped by a rule), 1 otherwise.
+exit 0 when every run finished (or was stopped by a rule), 1 otherwise. `dashboard` exits 1 when nothing could be
+saved (no W&B login). The commands' logic lives in the modules named in each `--help`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ from pathlib import Path
 def _positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
@@ -80,10 +90,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("dir", help="the sweep folder (OUT/<sweep>, holding sweep.json)")
     dispatch_options(s)
 
-    t = sub.add_parser("status", help="the state of a sweep's runs, from the run store alone",
-                       description="Runs pending/running/finished/failed, and for each its step and key metrics.")
+    t = sub.add_parser("status", help="the state of a sweep's runs, from the run store alone (--watch: live)",
+                       description="Runs pending/running/finished/failed, and for each its step and key metrics; "
+                                   "--watch refreshes it until the sweep ends.")
     t.add_argument("dir", help="the sweep folder (OUT/<sweep>, holding sweep.json)")
-    t.add_argument("--json", action="store_true", help="one JSON object per run")
+    view = t.add_mutually_exclusive_group()
+    view.add_argument("--json", action="store_true", help="one JSON object per run")
+    view.add_argument("--watch", action="store_true",
+                      help="a live view from another terminal: the table with a trend of test accuracy and "
+                           "diversity per run, refreshed until every run is done or Ctrl-C (sweeps/watch.py)")
+    t.add_argument("--interval", type=_positive_float, default=5.0, metavar="S",
+                   help="with --watch: seconds between refreshes (default: 5)")
+
+    d = sub.add_parser("dashboard", help="build the sweep's W&B workspace (and report) from its figure's panels",
+                       description="Build a W&B workspace for the sweep: its runs (the sweep's W&B group) grouped by "
+                                   "arm, one section per panel row of the study figure the spec feeds, the same "
+                                   "metrics, x-axes and smoothing as the figure, and the spec's description. Saving "
+                                   "again updates the same workspace. Needs `wandb login`, except with --dry-run "
+                                   "(sweeps/dashboard.py).")
+    d.add_argument("target", metavar="SPEC|DIR", help="a sweep spec YAML, or a sweep folder (holding sweep.json)")
+    d.add_argument("--entity", default=None, help="W&B entity (default: $WANDB_ENTITY, else your default entity)")
+    d.add_argument("--project", default=None, help="W&B project (default: the spec's tracking.project)")
+    d.add_argument("--report", action="store_true", help="also build a W&B report: the same panels and the sweep's "
+                                                         "settings table")
+    d.add_argument("--dry-run", action="store_true", help="print what would be saved, as JSON (no login needed)")
+    d.add_argument("--scale", default=None, help="with a SPEC: apply its `scales.<NAME>` overlay (e.g. micro)")
+    d.add_argument("--out", default="runs", help="with a SPEC: the run-store root of its sweep folder, where the "
+                                                 "saved dashboard's URLs are kept (default: runs/)")
 
 
 def _error(text: str, code: int = 2) -> int:
@@ -91,11 +124,31 @@ def _error(text: str, code: int = 2) -> int:
     return code
 
 
+def _print_dashboard(plan, sweep_dir: Path) -> None:
+    """An online sweep's W&B workspace: its saved URL, or the command that builds it (no network)."""
+    from microcoder.tracking import resolve_mode
+
+    if plan.runs and resolve_mode(None, plan.runs[0].config) == "online":
+        from .dashboard import dashboard_hint
+
+        print(dashboard_hint(plan, sweep_dir), flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from .plan import format_plan, load_plan, make_plan
     from .spec import SpecError
 
     cmd = args.sweep_command
+    if cmd == "dashboard":
+        from .dashboard import DashboardError, dashboard_command
+
+        try:
+            return dashboard_command(args.target, scale=args.scale, out=args.out, entity=args.entity,
+                                     project=args.project, dry_run=args.dry_run, report=args.report)
+        except (SpecError, FileNotFoundError) as e:
+            return _error(str(e))
+        except DashboardError as e:
+            return _error(str(e), 1)
     try:
         if cmd in ("plan", "run"):
             plan = make_plan(args.spec, args.scale)
@@ -117,6 +170,10 @@ def run(args: argparse.Namespace) -> int:
     if cmd == "status":
         from .status import run_views, format_status
 
+        if args.watch:
+            from .watch import watch
+
+            return watch(plan, Path(args.dir).resolve().parent, interval_s=args.interval)
         views = run_views(plan, Path(args.dir).resolve().parent)
         if args.json:
             for v in views:
@@ -141,7 +198,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if cmd == "run":
             print(format_plan(plan), flush=True)
+            _print_dashboard(plan, Path(args.out).resolve() / plan.name)
             return run_sweep(plan, args.out, **options)
+        _print_dashboard(plan, Path(args.dir).resolve())
         return resume_sweep(args.dir, **options)
     except SweepExists as e:
         return _error(str(e))

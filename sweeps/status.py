@@ -1,7 +1,8 @@
 """The state of a sweep's runs, read from the run store alone: `sweep status DIR` and the live progress display.
 
-What: `run_views(plan, out)` gives one `RunView` per planned run — state, last step, key metrics, a note — and
-`format_status(plan, views)` the table with its counts line:
+What: `run_views(plan, out)` gives one `RunView` per planned run — state, last step, key metrics, a note, and with
+`trends=(metric, ...)` each named metric's logged values in step order — and `format_status(plan, views)` the table
+with its counts line (`extra`: more columns, as `sweep status --watch` adds its trends, sweeps/watch.py):
 
     sweep temperature-micro: 5 runs — 2 finished, 1 running, 2 pending, 0 failed
     run          state     step   acc    test   div    len   s/step  note
@@ -24,7 +25,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from microcoder.run_store import RunStore
 
@@ -71,6 +72,8 @@ class RunView:
     first: int
     metrics: dict = field(default_factory=dict)
     note: str = ""
+    trends: dict = field(default_factory=dict)
+    """metric → its logged values in step order (only the metrics `run_views` was asked for)."""
 
 
 def _state(store: RunStore, status: Optional[dict]) -> tuple[str, str]:
@@ -93,7 +96,8 @@ def _state(store: RunStore, status: Optional[dict]) -> tuple[str, str]:
     return state, ""
 
 
-def run_views(plan, out: str | Path) -> list[RunView]:
+def run_views(plan, out: str | Path, trends: tuple[str, ...] = ()) -> list[RunView]:
+    """One view per planned run, in plan order; `trends`: metrics whose whole logged series each view keeps."""
     views = []
     for r in plan.runs:
         store = RunStore(out, plan.name, r.name)
@@ -105,8 +109,9 @@ def run_views(plan, out: str | Path) -> list[RunView]:
             metrics.update({k: v for k, v in row.items() if isinstance(v, (int, float))})
         if r.parent and state == "pending":
             note = f"waits for {r.parent} at step {r.at_step}"
+        series = {m: [float(row[m]) for row in rows if isinstance(row.get(m), (int, float))] for m in trends}
         views.append(RunView(r.name, r.arm, state, rows[-1]["step"] if rows else None, r.total_steps, r.first_step,
-                             metrics, note))
+                             metrics, note, series))
     return views
 
 
@@ -124,13 +129,15 @@ def _counts_line(name: str, views: list[RunView]) -> str:
     return f"sweep {name}: {len(views)} runs — {main}" + (f", {extra}" if extra else "")
 
 
-def format_status(plan, views: list[RunView], only_active: bool = False) -> str:
-    """The counts line and the run table (`only_active`: rows of running runs only, for the live display)."""
+def format_status(plan, views: list[RunView], only_active: bool = False,
+                  extra: tuple[tuple[str, Callable[[RunView], str]], ...] = ()) -> str:
+    """The counts line and the run table (`only_active`: rows of running runs only, for the live display;
+    `extra`: (header, cell of a view) columns put before the note)."""
     lines = [_counts_line(plan.name, views)]
     shown = [v for v in views if v.state == "running"] if only_active else views
     if not shown:
         return lines[0]
-    header = ["run", "state", "step"] + [h for h, _, _ in DISPLAY] + ["note"]
+    header = ["run", "state", "step"] + [h for h, _, _ in DISPLAY] + [h for h, _ in extra] + ["note"]
     rows = []
     for v in shown:
         step = "-" if v.step is None else f"{v.step}/{v.total}"
@@ -138,7 +145,7 @@ def format_status(plan, views: list[RunView], only_active: bool = False) -> str:
         for _, key, fmt in DISPLAY:
             val = v.metrics.get(key)
             cells.append(fmt.format(val) if isinstance(val, (int, float)) else "-")
-        rows.append(cells + [v.note])
+        rows.append(cells + [cell(v) for _, cell in extra] + [v.note])
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     fmt_row = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     lines += [fmt_row(header)] + [fmt_row(r) for r in rows]

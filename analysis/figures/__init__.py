@@ -8,6 +8,9 @@ a sweep to its figures, and each module's docstring for the panels it draws).
     algorithms (13)        algorithms.py        overview (any sweep)  curve_rows.py
     temperature_probe, length_density: the probe panels alone, drawn for sweeps that map to no study figure
 
+Each figure's panels are data (`FIGURES.get(name).layout`, see layout.py): the figure draws them, and the sweep's
+W&B dashboard (sweeps/dashboard.py) is built from the same definitions.
+
 How: `fig = FIGURES.get("kl_clip").draw(runs.sweep("kl_clip"), DrawOptions(smoothing=0.9))`.
 """
 

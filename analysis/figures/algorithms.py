@@ -7,7 +7,9 @@
 A group is a setting the sweep varies besides the arm: the first config value that differs between runs of one
 arm (not the seed), e.g. `model.preset`, in natural order of its values (1.7b before 4b); a sweep without one is
 a single row. <L> is the group's
-`data.max_response_length`. The results table (`analysis.table`) goes with this figure.
+`data.max_response_length`. The results table (`analysis.table`) goes with this figure. Its layout's first row is
+one row of the grid (drawn once per group; the variants panel once per variant logged); a dashboard-only row adds
+the masked and truncated fractions (MicroCoder-GRPO's conditional mask against DAPO's overlong handling).
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from analysis.figures.panels import needs_metrics, test_panel, train_panel
+from analysis.figures.layout import ACCURACY_PANEL, DIVERSITY_PANEL, LENGTH_PANEL, LinePanel, Layout, Row
+from analysis.figures.panels import curve_panel, needs_metrics
 from analysis.figures.registry import DrawOptions, register
 from analysis.runs import Sweep, natural_key
 from analysis.style import arm_colors, new_figure
 from microcoder import metrics as M
 
-_VARIANT_RE = re.compile(r"^test/accuracy@(?P<tag>[^/]+)$")
+VARIANTS = LinePanel(pattern=r"^test/accuracy@(?P<tag>[^/]+)$", smooth=False, title="Accuracy on other test settings")
+LAYOUT = Layout(
+    Row("Accuracy, response length and diversity", (ACCURACY_PANEL, VARIANTS, LENGTH_PANEL, DIVERSITY_PANEL)),
+    Row("Masked and truncated responses", (LinePanel(M.TRAIN_MASKED_FRACTION), LinePanel(M.TRAIN_TRUNCATED_FRACTION)),
+        figure=False))
+_VARIANT_RE = re.compile(VARIANTS.pattern)
 
 
 def group_key(sweep: Sweep) -> Optional[str]:
@@ -60,7 +68,7 @@ def test_variants(sweep: Sweep) -> list[tuple[str, str]]:
 
 @register("algorithms", "13", "Algorithms: GRPO vs DAPO vs MicroCoder-GRPO, train/test length grid",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True),
-          table=True)
+          LAYOUT, table=True)
 def draw_algorithms(sweep: Sweep, opts: DrawOptions):
     colors = arm_colors(sweep.arms)
     grid = groups(sweep)
@@ -71,13 +79,13 @@ def draw_algorithms(sweep: Sweep, opts: DrawOptions):
     for i, (title, view) in enumerate(grid):
         head = f"{title}, " if title else ""
         length = _length(view)
-        test_panel(axes[i, 0], view, view.arms, colors, opts, title=f"{head}Train on {length}, Test on {length}")
+        accuracy, variant, length_curve, diversity = LAYOUT.figure_rows[0].panels
+        curve_panel(axes[i, 0], view, accuracy, view.arms, colors, opts,
+                    title=f"{head}Train on {length}, Test on {length}")
         for j, (metric, tag) in enumerate(variants, start=1):
-            test_panel(axes[i, j], view, view.arms, colors, opts, metric=metric,
-                       title=f"{head}Train on {length}, Test on {tag}")
+            curve_panel(axes[i, j], view, variant, view.arms, colors, opts, metric=metric,
+                        title=f"{head}Train on {length}, Test on {tag}")
             axes[i, j].set_ylabel("Accuracy")
-        train_panel(axes[i, cols - 2], view, M.TRAIN_RESPONSE_LENGTH, view.arms, colors, opts,
-                    title=f"{head}Train on {length}")
-        train_panel(axes[i, cols - 1], view, M.TRAIN_RESPONSE_DIVERSITY, view.arms, colors, opts,
-                    title=f"{head}Train on {length}")
+        curve_panel(axes[i, cols - 2], view, length_curve, view.arms, colors, opts, title=f"{head}Train on {length}")
+        curve_panel(axes[i, cols - 1], view, diversity, view.arms, colors, opts, title=f"{head}Train on {length}")
     return fig

@@ -7,6 +7,9 @@
     best test accuracy of the constant arm the branch extends to (the arm whose settings equal the branch's
     overrides; else the best constant arm other than the parent).
 
+Its layout's rows are the figure's rows; a dashboard-only row adds the truncated fraction and the length limit in
+force (an extended branch's limit steps up at its branch step).
+
 Colours follow the study: each constant arm keeps its colour; a parent's first branch takes its target's colour,
 later ones dark red.
 """
@@ -17,13 +20,20 @@ from typing import Optional
 
 import numpy as np
 
-from analysis.figures.panels import max_of, needs_metrics, test_panel, train_panel
+from analysis.figures.layout import ACCURACY_PANEL, DIVERSITY_PANEL, LENGTH_PANEL, LinePanel, Layout, Row
+from analysis.figures.panels import curve_panel, max_of, needs_metrics
 from analysis.figures.registry import DrawOptions, register
 from analysis.runs import Sweep
 from analysis.style import PALETTE, arm_colors, new_figure
 from microcoder import metrics as M
 
 BRANCH_COLORS = ["#8b0000", "#e69f00", "#6a3d9a", "#1b9e77"]
+LAYOUT = Layout(
+    Row("Test accuracy", (ACCURACY_PANEL,)),
+    Row("Response length", (LENGTH_PANEL,)),
+    Row("Response diversity", (DIVERSITY_PANEL,)),
+    Row("Truncation and the length limit",
+        (LinePanel(M.TRAIN_TRUNCATED_FRACTION), LinePanel(M.TRAIN_MAX_RESPONSE_LENGTH)), figure=False))
 
 
 def families(sweep: Sweep) -> list[tuple[str, list[str]]]:
@@ -55,7 +65,7 @@ def target_arm(sweep: Sweep, branch: str, parent: str, constant: list[str]) -> O
 
 
 @register("context_length", "10_2", "Context length and extension: constant lengths, then extended branches",
-          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True))
+          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT)
 def draw_context_length(sweep: Sweep, opts: DrawOptions):
     fams = families(sweep)
     branched = {b for _, bs in fams for b in bs}
@@ -69,14 +79,14 @@ def draw_context_length(sweep: Sweep, opts: DrawOptions):
             else:
                 colors[b] = BRANCH_COLORS[(i - 1) % len(BRANCH_COLORS)] if i else PALETTE[2]
     cols = 1 + len(fams)
-    fig = new_figure(3, cols)
-    axes = fig.subplots(3, cols, squeeze=False, sharey="row")
+    rows = LAYOUT.figure_rows
+    fig = new_figure(len(rows), cols)
+    axes = fig.subplots(len(rows), cols, squeeze=False, sharey="row")
     columns = [(constant, [])] + [
         ([p, *bs], [(t, f"{sweep.label(t)} Max", colors.get(t, "#999999"))]
          if (t := target_arm(sweep, bs[0], p, constant)) is not None else [])
         for p, bs in fams]
     for j, (arms, maxes) in enumerate(columns):
-        test_panel(axes[0, j], sweep, arms, colors, opts, maxes=maxes)
-        train_panel(axes[1, j], sweep, M.TRAIN_RESPONSE_LENGTH, arms, colors, opts)
-        train_panel(axes[2, j], sweep, M.TRAIN_RESPONSE_DIVERSITY, arms, colors, opts)
+        for i, row in enumerate(rows):
+            curve_panel(axes[i, j], sweep, row.panels[0], arms, colors, opts, maxes=maxes)
     return fig

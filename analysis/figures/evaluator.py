@@ -9,7 +9,8 @@ The study's right-hand panels trace GPU memory against time through one step, wi
 for one evaluator. We log per phase its wall time (`time/rollout_s`, `time/reward_s`, `time/update_s`) and its
 peak memory (`mem/*_gb`, design.md §4), so a step is drawn as three spans with a step line of peak memory; the
 median over steps (and seeds) makes it a typical step rather than one picked by chance. Panels share their time
-axis, so a slower evaluator shows as a wider green span.
+axis, so a slower evaluator shows as a wider green span. A dashboard shows the timeline's data as it streams in:
+the phase times and the phase peak memory against steps (the layout's stand-ins for the timeline).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Patch
 
-from analysis.figures.panels import needs_metrics, test_panel, train_panel
+from analysis.figures.layout import ACCURACY_PANEL, REWARD_PANEL, LinePanel, Layout, Row, SpecialPanel
+from analysis.figures.panels import curve_panel, needs_metrics
 from analysis.figures.registry import DrawOptions, register
 from analysis.runs import Sweep
 from analysis.style import PHASE_COLORS, arm_colors, new_figure, no_data
@@ -27,6 +29,11 @@ PHASES = (("rollout", "Inference", M.TIME_ROLLOUT_S, M.MEM_ROLLOUT_GB),
           ("reward", "Reward", M.TIME_REWARD_S, M.MEM_REWARD_GB),
           ("update", "Model Update", M.TIME_UPDATE_S, M.MEM_UPDATE_GB))
 MAX_TIMELINES = 4
+TIMELINE = SpecialPanel("phase_timeline", "Step phase timeline (median seconds and peak memory of each phase)",
+                   "the medians over steps of time/*_s and mem/*_gb",
+                   stand_in=(LinePanel(tuple(p[2] for p in PHASES), title="Phase time (s)"),
+                             LinePanel(tuple(p[3] for p in PHASES), title="Peak memory (GB)")))
+LAYOUT = Layout(Row("Accuracy, critic reward and the step's phases", (ACCURACY_PANEL, REWARD_PANEL, TIMELINE)))
 
 
 def phase_medians(sweep: Sweep, arm: str) -> dict[str, tuple[float, float]]:
@@ -64,7 +71,7 @@ def draw_timeline(ax, sweep: Sweep, arm: str, color: str) -> float:
 
 
 @register("evaluator", "6_4", "Code evaluator robustness: accuracy, critic reward, step phase timeline",
-          needs_metrics(M.TIME_ROLLOUT_S, M.TIME_REWARD_S, M.TIME_UPDATE_S), auto=True)
+          needs_metrics(M.TIME_ROLLOUT_S, M.TIME_REWARD_S, M.TIME_UPDATE_S), LAYOUT, auto=True)
 def draw_evaluator(sweep: Sweep, opts: DrawOptions):
     arms = sweep.arms
     colors = arm_colors(arms)
@@ -75,8 +82,9 @@ def draw_evaluator(sweep: Sweep, opts: DrawOptions):
     grid = fig.add_gridspec(rows, 3)
     ax_acc = fig.add_subplot(grid[:, 0])
     ax_rew = fig.add_subplot(grid[:, 1])
-    test_panel(ax_acc, sweep, arms, colors, opts)
-    train_panel(ax_rew, sweep, M.TRAIN_CRITIC_REWARD, arms, colors, opts)
+    accuracy, reward, _ = LAYOUT.rows[0].panels
+    curve_panel(ax_acc, sweep, accuracy, arms, colors, opts)
+    curve_panel(ax_rew, sweep, reward, arms, colors, opts)
     first = None
     for i, arm in enumerate(timeline_arms):
         ax = fig.add_subplot(grid[i, 2], sharex=first)

@@ -14,7 +14,8 @@ from typing import Optional
 
 import numpy as np
 
-from analysis.figures.panels import ACCURACY, STEPS, needs_metrics, train_panel
+from analysis.figures.layout import ACCURACY_PANEL, LENGTH_PANEL, REWARD_PANEL, Layout, Row, SpecialPanel
+from analysis.figures.panels import ACCURACY, STEPS, curve_panel, needs_metrics
 from analysis.figures.registry import DrawOptions, register
 from analysis.curves import arm_curves
 from analysis.runs import Sweep
@@ -23,6 +24,11 @@ from analysis.style import BOLD_LW, arm_colors, k_axis, labels, new_figure, no_d
 from microcoder import metrics as M
 
 GRID_POINTS = 256
+DENSITY = SpecialPanel("length_density", "Response-length density",
+                  "probes/lengths.jsonl (`microcoder probe lengths RUN_DIR`) or the run's samples/ files")
+LAYOUT = Layout(Row("Accuracy, critic reward, response length and its density",
+                    (ACCURACY_PANEL, REWARD_PANEL, LENGTH_PANEL, DENSITY)))
+DENSITY_LAYOUT = Layout(Row("Response-length density", (DENSITY,)))
 
 
 def arm_lengths(sweep: Sweep, arm: str) -> tuple[list[int], str]:
@@ -70,9 +76,9 @@ def draw_density(ax, sweep: Sweep, colors: dict) -> int:
 
 
 def draw_accuracy(ax, sweep: Sweep, colors: dict, opts: DrawOptions) -> None:
-    curves = arm_curves(sweep, M.TEST_ACCURACY)
+    curves = arm_curves(sweep, ACCURACY_PANEL.metric, x=ACCURACY_PANEL.x)
     if not curves:
-        no_data(ax, "no test/accuracy logged")
+        no_data(ax, f"no {ACCURACY_PANEL.metric} logged")
         return
     if len(curves) != 2:
         plot_test(ax, curves, colors, opts.max_points)
@@ -89,19 +95,20 @@ def draw_accuracy(ax, sweep: Sweep, colors: dict, opts: DrawOptions) -> None:
 
 
 @register("generations", "1_0", "Model generations: accuracy, critic reward, response length and its density",
-          needs_metrics(M.TEST_ACCURACY, M.TRAIN_CRITIC_REWARD, M.TRAIN_RESPONSE_LENGTH, any_of=True))
+          needs_metrics(M.TEST_ACCURACY, M.TRAIN_CRITIC_REWARD, M.TRAIN_RESPONSE_LENGTH, any_of=True), LAYOUT)
 def draw_generations(sweep: Sweep, opts: DrawOptions):
     colors = arm_colors(sweep.arms)
     fig = new_figure(1, 4, panel=(4.6, 3.6))
     axes = fig.subplots(1, 4)
-    draw_accuracy(axes[0], sweep, colors, opts)
-    train_panel(axes[1], sweep, M.TRAIN_CRITIC_REWARD, sweep.arms, colors, opts)
-    train_panel(axes[2], sweep, M.TRAIN_RESPONSE_LENGTH, sweep.arms, colors, opts)
+    _, reward, length, _ = LAYOUT.rows[0].panels
+    draw_accuracy(axes[0], sweep, colors, opts)  # the layout's accuracy curve, one y-axis per arm for two arms
+    curve_panel(axes[1], sweep, reward, sweep.arms, colors, opts)
+    curve_panel(axes[2], sweep, length, sweep.arms, colors, opts)
     draw_density(axes[3], sweep, colors)
     return fig
 
 
-@register("length_density", "", "Response-length density per arm", _lengths_needs, auto=True)
+@register("length_density", "", "Response-length density per arm", _lengths_needs, DENSITY_LAYOUT, auto=True)
 def draw_length_density(sweep: Sweep, opts: DrawOptions):
     fig = new_figure(1, 1)
     draw_density(fig.subplots(1, 1), sweep, arm_colors(sweep.arms))

@@ -1,8 +1,10 @@
-"""Panels shared by the study figures: test accuracy, a smoothed training metric, and arm roles from configs.
+"""Panels shared by the study figures: a layout curve drawn for some arms, and arm roles from configs.
 
-What: `test_panel` (test accuracy, unsmoothed, optional dashed "max" lines), `train_panel` (a per-step training
-metric: faint raw + bold EMA), `needs_metrics(...)` (a figure's `needs` from metric names), `arm_role(...)`
-(pick arms by a config value, falling back to their names), and the axis labels the study uses.
+What: `curve_panel(ax, sweep, curve, arms, ...)` draws one `layout.LinePanel` (the figure's panel definition, shared
+with the W&B dashboards): `test_panel` for an unsmoothed evaluation metric (test accuracy, optional dashed "max"
+lines), `train_panel` for a per-step training metric (faint raw + bold EMA). `needs_metrics(...)` (a figure's
+`needs` from metric names), `arm_role(...)` (pick arms by a config value, falling back to their names), and the
+axis labels the study uses.
 
 Why: nine figures are mostly the same three or four panels over different arms; each figure module then only
 says which arms go in which panel (see design.md §4 for the metric names).
@@ -16,18 +18,18 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 import numpy as np
 
 from analysis.curves import arm_curve, arm_curves
+from analysis.figures.layout import X_AXES, YLABELS, LinePanel
 from analysis.figures.registry import DrawOptions
 from analysis.runs import Sweep
 from analysis.style import k_axis, labels, max_line, no_data, plot_test, plot_training
 from microcoder import metrics as M
 
-__all__ = ["ACCURACY", "DIVERSITY", "LENGTH", "RELATIVE_DATA", "REWARD", "STEPS", "arm_role", "max_of",
-           "needs_metrics", "numeric", "test_panel", "train_panel"]
+__all__ = ["ACCURACY", "DIVERSITY", "LENGTH", "RELATIVE_DATA", "REWARD", "STEPS", "arm_role", "curve_panel",
+           "max_of", "needs_metrics", "numeric", "test_panel", "train_panel"]
 
-STEPS, RELATIVE_DATA = "Training Steps", "Relative Data"
-ACCURACY, REWARD, LENGTH, DIVERSITY = "Accuracy", "Critic Reward", "Response Length", "Response Diversity"
-YLABEL = {M.TEST_ACCURACY: ACCURACY, M.TRAIN_CRITIC_REWARD: REWARD, M.TRAIN_RESPONSE_LENGTH: LENGTH,
-          M.TRAIN_RESPONSE_DIVERSITY: DIVERSITY, M.TRAIN_ACCURACY: "Train Accuracy"}
+STEPS, RELATIVE_DATA = X_AXES["step"][1], X_AXES["relative_data"][1]
+ACCURACY, REWARD, LENGTH, DIVERSITY = (YLABELS[m] for m in (M.TEST_ACCURACY, M.TRAIN_CRITIC_REWARD,
+                                                              M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY))
 
 
 def needs_metrics(*names: str, any_of: bool = False) -> Callable[[Sweep], Optional[str]]:
@@ -86,7 +88,7 @@ def test_panel(ax, sweep: Sweep, arms: Sequence[str], colors: dict, opts: DrawOp
     plot_test(ax, curves, colors, opts.max_points)
     for arm, label, color in maxes:
         max_line(ax, max_of(sweep, arm, metric), color, label, ls=max_style)
-    labels(ax, RELATIVE_DATA if x == "relative_data" else STEPS, YLABEL.get(metric, metric), title, legend)
+    labels(ax, RELATIVE_DATA if x == "relative_data" else STEPS, YLABELS.get(metric, metric), title, legend)
     return curves
 
 
@@ -101,6 +103,22 @@ def train_panel(ax, sweep: Sweep, metric: str, arms: Sequence[str], colors: dict
     plot_training(ax, curves, colors, opts.max_points)
     if metric in (M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_LENGTH_MAX, M.TEST_RESPONSE_LENGTH):
         k_axis(ax, "y")
-    labels(ax, RELATIVE_DATA if x == "relative_data" else STEPS, ylabel or YLABEL.get(metric, metric), title,
+    labels(ax, RELATIVE_DATA if x == "relative_data" else STEPS, ylabel or YLABELS.get(metric, metric), title,
            legend)
     return curves
+
+
+def curve_panel(ax, sweep: Sweep, curve: LinePanel, arms: Sequence[str], colors: dict, opts: DrawOptions,
+                title: Optional[str] = None, legend: bool = True, maxes: Sequence[tuple[str, str, str]] = (),
+                max_style: str = "--", metric: Optional[str] = None) -> list:
+    """One panel of a figure's layout for `arms`: a smoothed curve as a training metric (`train_panel`), else as
+    an evaluation metric (`test_panel`, with its `maxes` lines). `metric`: one name the curve matches (a
+    pattern curve's variant), else the curve's one metric. Returns the curves drawn."""
+    metric = metric or curve.metric
+    if not curve.matches(metric):
+        raise ValueError(f"{metric!r} is not a metric of {curve}")
+    if curve.smooth:
+        return train_panel(ax, sweep, metric, arms, colors, opts, x=curve.x, title=title, legend=legend,
+                           ylabel=curve.title or None)
+    return test_panel(ax, sweep, arms, colors, opts, x=curve.x, maxes=maxes, title=title, legend=legend,
+                      metric=metric, max_style=max_style)

@@ -2,8 +2,9 @@
 
 What: `FIGURES` (a `microcoder.registry.Registry`) maps a figure name (`evaluator`, `temperature`, `data`,
 `context_length`, `truncation_mask`, `batch_size`, `kl_clip`, `generations`, `algorithms`, `overview`) to a
-`FigureSpec`: the study figure it redraws (`6_4`, ...), its title, `draw(sweep, options) -> Figure`, and
-`needs(sweep)` (None when the sweep has what the figure draws, else the reason it cannot).
+`FigureSpec`: the study figure it redraws (`6_4`, ...), its title, `draw(sweep, options) -> Figure`,
+`needs(sweep)` (None when the sweep has what the figure draws, else the reason it cannot) and `layout`: its panels
+as data (`layout.py`), which the figure draws and the sweep's W&B dashboard (`sweeps/dashboard.py`) shows.
 `figures_for(sweep)` decides what to draw for a sweep:
   1. sweep.json's `figure` (a name, or the study's number like `7_2`): that figure;
   2. else the sweep folder's name, exactly a figure name or one followed by `-`/`_` and a suffix
@@ -21,6 +22,7 @@ from typing import Callable, Optional
 
 from matplotlib.figure import Figure
 
+from analysis.figures.layout import Layout
 from analysis.runs import Sweep
 from microcoder.registry import Registry
 
@@ -42,6 +44,7 @@ class FigureSpec:
     title: str
     draw: Callable[[Sweep, DrawOptions], Figure]
     needs: Callable[[Sweep], Optional[str]]
+    layout: Layout
     auto: bool = False
     table: bool = False  # the results table goes with this figure's sweeps
 
@@ -50,12 +53,12 @@ FIGURES: Registry[FigureSpec] = Registry("figure")
 STUDY_IDS: dict[str, str] = {}
 
 
-def register(name: str, study: str, title: str, needs: Callable[[Sweep], Optional[str]], auto: bool = False,
-             table: bool = False):
-    """Decorator for a figure's draw function."""
+def register(name: str, study: str, title: str, needs: Callable[[Sweep], Optional[str]], layout: Layout,
+             auto: bool = False, table: bool = False):
+    """Decorator for a figure's draw function; `layout`: the panels it draws (see layout.py)."""
 
     def deco(draw):
-        FIGURES.add(name, FigureSpec(name, study, title, draw, needs, auto, table))
+        FIGURES.add(name, FigureSpec(name, study, title, draw, needs, layout, auto, table))
         if study:
             STUDY_IDS[study] = name
         return draw

@@ -8,7 +8,9 @@ each arm, pass@1 and response diversity at each evaluation temperature, for its 
 (dashed = first; all of them when there are at most three), averaged over seeds. Middle and right: runs against
 training steps. "Staged" arms are branch runs (`from: <arm>`, `at_step: k`) or arms whose `rollout.temperature`
 is a schedule; each is drawn from its branch step beside its parent. Dashed horizontal "<arm> max" lines mark the
-best test accuracy of the constant arms that are not a staged arm's parent (the study's "t=1.2 max").
+best test accuracy of the constant arms that are not a staged arm's parent (the study's "t=1.2 max"). Its layout's
+rows are the figure's rows (the probe panel, then the curve drawn for the constant and the staged arms); a
+dashboard-only row adds the temperature in force at each step (a staged arm's steps up at its branch step).
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ from typing import Optional
 
 import numpy as np
 
-from analysis.figures.panels import DIVERSITY, ACCURACY, needs_metrics, numeric, test_panel, train_panel
+from analysis.figures.layout import ACCURACY_PANEL, DIVERSITY_PANEL, LinePanel, Layout, Row, SpecialPanel
+from analysis.figures.panels import DIVERSITY, ACCURACY, curve_panel, needs_metrics, numeric
 from analysis.figures.registry import DrawOptions, register
 from analysis.runs import Sweep
 from analysis.style import arm_colors, labels, new_figure, no_data
 from microcoder import metrics as M
+
+PROBE_SOURCE = "probes/temperature.jsonl (`microcoder probe temperature RUN_DIR`)"
+PROBE_ACCURACY = SpecialPanel("probe_accuracy", "Accuracy by evaluation temperature", PROBE_SOURCE)
+PROBE_DIVERSITY = SpecialPanel("probe_diversity", "Diversity by evaluation temperature", PROBE_SOURCE)
+LAYOUT = Layout(
+    Row("Accuracy", (PROBE_ACCURACY, ACCURACY_PANEL)),  # the curve is drawn twice: constant arms, staged arms
+    Row("Diversity", (PROBE_DIVERSITY, DIVERSITY_PANEL)),
+    Row("Temperature in force", (LinePanel(M.TRAIN_TEMPERATURE, smooth=False),), figure=False))
+PROBE_LAYOUT = Layout(Row("Temperature probe", (PROBE_ACCURACY, PROBE_DIVERSITY)))
 
 
 def split_arms(sweep: Sweep) -> tuple[list[str], list[str], list[str]]:
@@ -102,7 +114,7 @@ def draw_probe_panels(ax_acc, ax_div, sweep: Sweep, colors: dict) -> int:
 
 
 @register("temperature", "7_2", "Temperature dynamics: probe by evaluation temperature; constant vs staged runs",
-          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), auto=False)
+          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT, auto=False)
 def draw_temperature(sweep: Sweep, opts: DrawOptions):
     constant, staged, parents = split_arms(sweep)
     colors = staged_colors(sweep, constant, staged)
@@ -117,12 +129,13 @@ def draw_temperature(sweep: Sweep, opts: DrawOptions):
         no_data(axes[1, 0], why)
     max_arms = [a for a in constant if a not in parents]
     maxes = [(a, f"{sweep.label(a)} max", colors[a]) for a in max_arms]
-    test_panel(axes[0, 1], sweep, constant, colors, opts, maxes=maxes)
-    train_panel(axes[1, 1], sweep, M.TRAIN_RESPONSE_DIVERSITY, constant, colors, opts)
+    curves = [row.panels[1] for row in LAYOUT.figure_rows]  # accuracy, diversity
+    for i, curve in enumerate(curves):
+        curve_panel(axes[i, 1], sweep, curve, constant, colors, opts, maxes=maxes)
     if staged:
         right = parents + staged
-        test_panel(axes[0, 2], sweep, right, colors, opts, maxes=maxes)
-        train_panel(axes[1, 2], sweep, M.TRAIN_RESPONSE_DIVERSITY, right, colors, opts)
+        for i, curve in enumerate(curves):
+            curve_panel(axes[i, 2], sweep, curve, right, colors, opts, maxes=maxes)
     else:
         no_data(axes[0, 2], "no staged arms (branch runs or temperature schedules)")
         no_data(axes[1, 2], "no staged arms")
@@ -131,7 +144,7 @@ def draw_temperature(sweep: Sweep, opts: DrawOptions):
 
 # the probe panels alone are worth drawing for any sweep that has probes (e.g. the demo): a small figure
 @register("temperature_probe", "", "Temperature probe: accuracy and diversity by evaluation temperature",
-          _probe_needs, auto=True)
+          _probe_needs, PROBE_LAYOUT, auto=True)
 def draw_temperature_probe(sweep: Sweep, opts: DrawOptions):
     colors = arm_colors(sweep.arms)
     fig = new_figure(1, 2)

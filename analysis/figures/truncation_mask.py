@@ -5,6 +5,8 @@
     bottom: the same panels for every conditional-mask arm by ratio ρ (10 %, 20 %, 30 %), with solid grey
             horizontal lines at the best test accuracy of Mask All and of No Mask ("Mask All Max", "No Mask Max")
 
+The dashboard-only row of its layout adds the masked and truncated fractions (what the mask does, step by step).
+
 Arms are sorted into roles by their `mask.mode` (none / complete / conditional) and `mask.ratio`; without those
 values (no config), by name (`no mask`/`none`, `all`/`complete`, the rest conditional). The top row's
 conditional arm is the spec's `ours` arm when it is one, else the smallest ratio.
@@ -12,11 +14,18 @@ conditional arm is the spec's `ours` arm when it is one, else the smallest ratio
 
 from __future__ import annotations
 
-from analysis.figures.panels import arm_role, needs_metrics, numeric, test_panel, train_panel
+from analysis.figures.layout import ACCURACY_BY_DATA_PANEL, DIVERSITY_PANEL, LENGTH_PANEL, LinePanel, Layout, Row
+from analysis.figures.panels import arm_role, curve_panel, needs_metrics, numeric
 from analysis.figures.registry import DrawOptions, register
 from analysis.runs import Sweep
 from analysis.style import GREYS, PALETTE, new_figure, no_data
 from microcoder import metrics as M
+
+LAYOUT = Layout(
+    Row("Accuracy by data seen, response length and diversity",  # drawn twice: the three modes, then the ratios
+        (ACCURACY_BY_DATA_PANEL, LENGTH_PANEL, DIVERSITY_PANEL)),
+    Row("Masked and truncated responses", (LinePanel(M.TRAIN_MASKED_FRACTION), LinePanel(M.TRAIN_TRUNCATED_FRACTION)),
+        figure=False))
 
 
 def mask_roles(sweep: Sweep) -> tuple[list[str], list[str], list[str]]:
@@ -32,7 +41,7 @@ def mask_roles(sweep: Sweep) -> tuple[list[str], list[str], list[str]]:
 
 
 @register("truncation_mask", "12_2", "Truncation mask: none vs conditional vs complete; conditional ratios",
-          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True))
+          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT)
 def draw_truncation_mask(sweep: Sweep, opts: DrawOptions):
     none, complete, cond = mask_roles(sweep)
     main = sweep.meta.ours if sweep.meta.ours in cond else (cond[0] if cond else None)
@@ -48,15 +57,14 @@ def draw_truncation_mask(sweep: Sweep, opts: DrawOptions):
 
     fig = new_figure(2, 3)
     axes = fig.subplots(2, 3, squeeze=False)
-    test_panel(axes[0, 0], sweep, top, colors, opts, x="relative_data")
-    train_panel(axes[0, 1], sweep, M.TRAIN_RESPONSE_LENGTH, top, colors, opts)
-    train_panel(axes[0, 2], sweep, M.TRAIN_RESPONSE_DIVERSITY, top, colors, opts)
+    row = LAYOUT.figure_rows[0].panels
+    for j, curve in enumerate(row):
+        curve_panel(axes[0, j], sweep, curve, top, colors, opts)
     if cond:
         maxes = [(a, f"{sweep.label(a)} Max", GREYS["dark"]) for a in complete[:1]]
         maxes += [(a, f"{sweep.label(a)} Max", GREYS["light"]) for a in none[:1]]
-        test_panel(axes[1, 0], sweep, cond, bottom_colors, opts, x="relative_data", maxes=maxes, max_style="-")
-        train_panel(axes[1, 1], sweep, M.TRAIN_RESPONSE_LENGTH, cond, bottom_colors, opts)
-        train_panel(axes[1, 2], sweep, M.TRAIN_RESPONSE_DIVERSITY, cond, bottom_colors, opts)
+        for j, curve in enumerate(row):
+            curve_panel(axes[1, j], sweep, curve, cond, bottom_colors, opts, maxes=maxes, max_style="-")
     else:
         for ax in axes[1]:
             no_data(ax, "no conditional-mask arms")

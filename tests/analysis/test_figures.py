@@ -186,3 +186,17 @@ def test_every_figure_draws_on_sweeps_it_was_not_made_for(study):
 def test_a_panel_without_its_metric_says_so(study):
     fig = FIGURES.get("evaluator").draw(study.sweep("kl_clip"), OPTS)  # kl_clip logged no phase timings
     assert any(t.get_gid() == "no_data" for ax in fig.axes for t in ax.texts)
+
+
+def test_each_figure_draws_the_panels_of_its_layout(study):
+    """The layout (the panel definitions the W&B dashboards are built from too) is what the figure draws: every
+    one-metric curve of its figure rows is an axes with the layout's x and y labels."""
+    sweeps = {"kl_clip", "context_length", "temperature", "truncation_mask", "batch_size", "evaluator",
+              "generations", "algorithms"}
+    for name in FIGURES:
+        spec = FIGURES.get(name)
+        fig = spec.draw(study.sweep(name if name in sweeps else "kl_clip"), OPTS)
+        drawn = {(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes}
+        for curve in spec.layout.curves(figure_only=True):
+            if len(curve.y) == 1:
+                assert any(x == curve.xlabel and y.endswith(curve.ylabel) for x, y in drawn), (name, curve, drawn)

@@ -11,7 +11,7 @@ wandb = pytest.importorskip("wandb")
 
 from microcoder import metrics as M  # noqa: E402
 from microcoder.run_store import RunStore  # noqa: E402
-from microcoder.tracking import Tracker, TrackingWarning, resolve_mode  # noqa: E402
+from microcoder.tracking import Tracker, TrackingWarning, resolve_mode, wandb_metric_axes  # noqa: E402
 from microcoder.wandb_offline import offline_run_files, read_offline_run  # noqa: E402
 
 CONFIG = {"actor": {"lr": 5e-5}, "rollout": {"temperature": {"kind": "staged", "stages": [[0, 0.6], [140, 1.8]]}},
@@ -43,11 +43,21 @@ def tracked(wandb_env, tmp_path_factory):
     return store, tracker
 
 
+def read_offline_when(path, ready, timeout_s=30):
+    """The offline run once `ready(run)` holds (wandb-core may still be writing when finish() returns; bounded)."""
+    deadline = time.monotonic() + timeout_s
+    run = read_offline_run(path)
+    while not ready(run) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        run = read_offline_run(path)
+    return run
+
+
 def test_each_step_lands_in_the_run_store_and_in_wandb_with_the_same_values(tracked):
     store, tracker = tracked
     rows = store.read_metrics()
     assert [r["step"] for r in rows] == list(range(8)) and rows.skipped == 0
-    history = read_offline_run(store.dir)["history"]
+    history = read_offline_when(store.dir, lambda r: len(r["history"]) == 8)["history"]
     assert [h["_step"] for h in history] == list(range(8))
     for stored, logged in zip(rows, history):
         for key, value in row(stored["step"]).items():
@@ -63,6 +73,36 @@ def test_the_wandb_run_is_named_as_in_the_design_and_carries_the_config(tracked)
     assert run["config"] == CONFIG == store.read_config()
     assert run["exit_code"] == 0
     assert offline_run_files(store.dir)[0].parent.parent == store.dir / "wandb"
+
+
+def test_every_metric_plots_against_step_and_the_accuracies_against_prompts_seen(tracked):
+    store, _ = tracked
+    run = read_offline_when(store.dir, lambda r: len(r["history"]) == 8)
+    declared = run["metrics"]
+    assert declared[M.STEP]["hidden"]
+    for name in M.KNOWN - {M.STEP}:
+        want = M.PROMPTS_SEEN if name in (M.TRAIN_ACCURACY, M.TEST_ACCURACY) else M.STEP
+        assert declared[name]["step_metric"] == want, name
+    assert declared["test/accuracy*"]["step_metric"] == M.PROMPTS_SEEN  # per platform, and test/accuracy@<tag>
+    assert declared[M.TEST_ACCURACY]["summary"] == ["max", "last"]
+    globs = [name[:-1] for name, _, _ in wandb_metric_axes() if name.endswith("*")]
+    assert not [(a, b) for a in globs for b in globs if a != b and a.startswith(b)]  # W&B matches globs unordered
+    assert [h[M.STEP] for h in run["history"]] == [h["_step"] for h in run["history"]] == list(range(8))
+    assert run["summary"][M.test_accuracy_by("atcoder", "easy")] == {"max": 0.25, "last": 0.25}
+
+
+def test_a_branch_run_logs_its_parents_step_count_to_wandb(wandb_env, tmp_path):
+    parent = RunStore(tmp_path, "sweep", "t0.6")
+    with Tracker(parent, sweep="sweep", arm="t0.6", config=CONFIG, mode="offline") as tracker:
+        for step in range(6):
+            tracker.log(step, row(step))
+    branch = RunStore(tmp_path, "sweep", "t0.6-to-1.2")  # continues the parent's checkpoint at step 3
+    with Tracker(branch, sweep="sweep", arm="t0.6-to-1.2", config=CONFIG, mode="offline") as tracker:
+        for step in range(4, 8):
+            tracker.log(step, row(step))
+    run = read_offline_when(branch.dir, lambda r: len(r["history"]) == 4)
+    assert [h[M.STEP] for h in run["history"]] == [4, 5, 6, 7]
+    assert [h[M.PROMPTS_SEEN] for h in run["history"]] == [row(s)[M.PROMPTS_SEEN] for s in range(4, 8)]
 
 
 def test_the_status_records_the_finished_run(tracked):
