@@ -1,4 +1,7 @@
-"""Shared by the tests: a tiny local HF model directory (no hub), for verl and the data filter."""
+"""Shared by the tests: a tiny local HF model directory (no hub), for verl and the data filter; reading a W&B
+offline run that wandb-core may still be writing."""
+
+import time
 
 import pytest
 
@@ -24,3 +27,20 @@ def tiny_model_dir(path):
 def tiny_model(tmp_path_factory):
     """A random tiny Qwen2 with a byte-level BPE tokenizer and a chat template, saved as an HF directory."""
     return tiny_model_dir(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture
+def offline_run_when():
+    """read_offline_run(path) once `ready(run)` holds: wandb-core may still be writing the .wandb file when
+    finish() returns (seen in CI under load). Bounded: after `timeout_s` the last read is returned as it is."""
+    from microcoder.wandb_offline import read_offline_run
+
+    def read(path, ready, timeout_s: float = 30.0):
+        deadline = time.monotonic() + timeout_s
+        run = read_offline_run(path)
+        while not ready(run) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            run = read_offline_run(path)
+        return run
+
+    return read

@@ -3,7 +3,6 @@ id, and W&B failing (at init or at log) never stops the run store. Also the metr
 
 import math
 import os
-import time
 
 import pytest
 
@@ -43,21 +42,11 @@ def tracked(wandb_env, tmp_path_factory):
     return store, tracker
 
 
-def read_offline_when(path, ready, timeout_s=30):
-    """The offline run once `ready(run)` holds (wandb-core may still be writing when finish() returns; bounded)."""
-    deadline = time.monotonic() + timeout_s
-    run = read_offline_run(path)
-    while not ready(run) and time.monotonic() < deadline:
-        time.sleep(0.5)
-        run = read_offline_run(path)
-    return run
-
-
-def test_each_step_lands_in_the_run_store_and_in_wandb_with_the_same_values(tracked):
+def test_each_step_lands_in_the_run_store_and_in_wandb_with_the_same_values(tracked, offline_run_when):
     store, tracker = tracked
     rows = store.read_metrics()
     assert [r["step"] for r in rows] == list(range(8)) and rows.skipped == 0
-    history = read_offline_when(store.dir, lambda r: len(r["history"]) == 8)["history"]
+    history = offline_run_when(store.dir, lambda r: len(r["history"]) == 8)["history"]
     assert [h["_step"] for h in history] == list(range(8))
     for stored, logged in zip(rows, history):
         for key, value in row(stored["step"]).items():
@@ -75,9 +64,9 @@ def test_the_wandb_run_is_named_as_in_the_design_and_carries_the_config(tracked)
     assert offline_run_files(store.dir)[0].parent.parent == store.dir / "wandb"
 
 
-def test_every_metric_plots_against_step_and_the_accuracies_against_prompts_seen(tracked):
+def test_every_metric_plots_against_step_and_the_accuracies_against_prompts_seen(tracked, offline_run_when):
     store, _ = tracked
-    run = read_offline_when(store.dir, lambda r: len(r["history"]) == 8)
+    run = offline_run_when(store.dir, lambda r: len(r["history"]) == 8)
     declared = run["metrics"]
     assert declared[M.STEP]["hidden"]
     for name in M.KNOWN - {M.STEP}:
@@ -91,7 +80,7 @@ def test_every_metric_plots_against_step_and_the_accuracies_against_prompts_seen
     assert run["summary"][M.test_accuracy_by("atcoder", "easy")] == {"max": 0.25, "last": 0.25}
 
 
-def test_a_branch_run_logs_its_parents_step_count_to_wandb(wandb_env, tmp_path):
+def test_a_branch_run_logs_its_parents_step_count_to_wandb(wandb_env, tmp_path, offline_run_when):
     parent = RunStore(tmp_path, "sweep", "t0.6")
     with Tracker(parent, sweep="sweep", arm="t0.6", config=CONFIG, mode="offline") as tracker:
         for step in range(6):
@@ -100,7 +89,7 @@ def test_a_branch_run_logs_its_parents_step_count_to_wandb(wandb_env, tmp_path):
     with Tracker(branch, sweep="sweep", arm="t0.6-to-1.2", config=CONFIG, mode="offline") as tracker:
         for step in range(4, 8):
             tracker.log(step, row(step))
-    run = read_offline_when(branch.dir, lambda r: len(r["history"]) == 4)
+    run = offline_run_when(branch.dir, lambda r: len(r["history"]) == 4)
     assert [h[M.STEP] for h in run["history"]] == [4, 5, 6, 7]
     assert [h[M.PROMPTS_SEEN] for h in run["history"]] == [row(s)[M.PROMPTS_SEEN] for s in range(4, 8)]
 
@@ -114,7 +103,8 @@ def test_the_status_records_the_finished_run(tracked):
     assert set(tracker.timings) == {"wandb_init_s", "wandb_finish_s"}
 
 
-def test_a_restarted_tracker_reuses_the_wandb_id_and_continues_after_the_checkpoint(wandb_env, tmp_path):
+def test_a_restarted_tracker_reuses_the_wandb_id_and_continues_after_the_checkpoint(wandb_env, tmp_path,
+                                                                                     offline_run_when):
     store = RunStore(tmp_path, "sweep", "run")
     first = Tracker(store, sweep="sweep", arm="a", run_name="run", config=CONFIG, mode="offline")
     for step in range(6):
@@ -131,11 +121,7 @@ def test_a_restarted_tracker_reuses_the_wandb_id_and_continues_after_the_checkpo
     assert [r["step"] for r in store.read_metrics()] == list(range(8))
     status = store.read_status()
     assert status["state"] == "finished" and "error" not in status and status["wandb_id"] == first.wandb_id
-    run = read_offline_run(store.dir)
-    deadline = time.monotonic() + 30  # wandb-core may still be writing the second file when finish() returns
-    while run["segments"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        run = read_offline_run(store.dir)
+    run = offline_run_when(store.dir, lambda r: r["segments"] == 2)
     assert run["id"] == first.wandb_id and run["segments"] == 2
     assert [h["_step"] for h in run["history"]] == list(range(8))
     assert [h[M.TRAIN_ACCURACY] for h in run["history"]] == [0.1] * 4 + [0.9] * 4
