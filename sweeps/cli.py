@@ -185,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
 
     from microcoder.backends.verl.launch import AddressError, jobs_address, ray_address
 
-    from .dispatch import SweepExists, resume_sweep, run_sweep
+    from .dispatch import RayUnavailable, SweepExists, resume_sweep, run_sweep
 
     try:  # before anything is written: an http:// --address belongs to --jobs-address
         ray_address(args.address)
@@ -202,5 +202,5 @@ def run(args: argparse.Namespace) -> int:
             return run_sweep(plan, args.out, **options)
         _print_dashboard(plan, Path(args.dir).resolve())
         return resume_sweep(args.dir, **options)
-    except SweepExists as e:
+    except (SweepExists, RayUnavailable) as e:
         return _error(str(e))

@@ -48,6 +48,10 @@ class SweepExists(RuntimeError):
     """The sweep folder holds a different plan (same sweep name, other runs or configs)."""
 
 
+class RayUnavailable(RuntimeError):
+    """Ray could not be started or joined; the message says which and what to do."""
+
+
 def _quiet_tune_env() -> None:
     os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")  # no result.json/progress.csv per trial
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -109,14 +113,27 @@ def _init_ray(address: Optional[str], num_cpus: int, plan: Plan, log: Callable[[
         # where the verl runs submit their Ray jobs: the head's Jobs API (launch.jobs_address; the trials inherit it)
         os.environ[JOBS_ADDRESS_ENV] = derive_jobs_address(address, jobs_address)
     passthrough = {k: v for k, v in os.environ.items() if k.startswith(("WANDB_", "MICROCODER_"))}
-    if address:
-        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
-                 runtime_env={"env_vars": passthrough} if passthrough else None)
-    else:
-        ray.init(num_cpus=num_cpus, include_dashboard=plan.backend == "verl", logging_level=logging.WARNING,
-                 log_to_driver=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES)
+    join = address not in (None, "local")
+    try:
+        if join:
+            ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False,
+                     runtime_env={"env_vars": passthrough} if passthrough else None)
+        else:
+            # address="local": always the sweep's own Ray, even when another one runs on this machine (a live
+            # `ray start --head`, a stale cluster file, $RAY_ADDRESS): joining it would refuse num_cpus
+            ray.init(address="local", num_cpus=num_cpus, include_dashboard=plan.backend == "verl",
+                     logging_level=logging.WARNING, log_to_driver=False,
+                     object_store_memory=LOCAL_OBJECT_STORE_BYTES)
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if join:
+            raise RayUnavailable(f"--address {address}: could not join that Ray cluster ({first}); is it running "
+                                 f"(`ray status --address {address}`)? Without --address the sweep starts its own "
+                                 f"local Ray") from None
+        raise RayUnavailable(f"could not start a local Ray for the sweep ({first}); to use a Ray already running "
+                             f"here, pass --address auto") from None
     took = time.perf_counter() - t0
-    where = f"connected to {address}" if address else f"started a local Ray ({num_cpus} CPUs)"
+    where = f"connected to {address}" if join else f"started a local Ray ({num_cpus} CPUs)"
     log(f"ray: {where} in {took:.1f} s")
     return True, took
 

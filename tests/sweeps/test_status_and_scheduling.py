@@ -166,3 +166,18 @@ def test_a_live_writer_that_is_not_a_sweep_worker_is_never_killed(sweep):
     finally:
         other.kill()
         other.wait()
+
+
+def test_without_address_the_sweep_starts_its_own_ray_even_when_ray_address_points_elsewhere(tmp_path):
+    """A Ray already running here (a live `ray start --head`, a stale cluster file, $RAY_ADDRESS) must not be
+    joined with the sweep's num_cpus ("When connecting to an existing cluster, num_cpus ... must not be provided")."""
+    import os
+
+    code = ("import ray\nfrom pathlib import Path\nfrom sweeps.dispatch import _init_ray\nfrom sweeps.plan import "
+            "make_plan\nplan = make_plan(Path('sweeps/specs/demo.yaml'))\nstarted, _ = _init_ray(None, 1, plan, "
+            "print)\nprint('started', started, ray.cluster_resources().get('CPU'))\nray.shutdown()\n")
+    env = {**os.environ, "RAY_ADDRESS": "127.0.0.1:1"}  # nothing listens there: joining it would fail
+    root = Path(__file__).resolve().parents[2]
+    p = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "started True 1.0" in p.stdout
