@@ -14,7 +14,6 @@ unknown name raises, listing the micro names and the prepared datasets found, an
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -97,7 +96,11 @@ def dataset_problem(name: str, split: str) -> str | None:
 
 def load_prepared(name: str, split: str = "train", n: int | None = None, template: str | None = None) \
         -> list[MicroProblem]:
-    path = prepared_file(name, split)
+    return _problems_of(prepared_file(name, split), n, template)
+
+
+def _problems_of(path: Path, n: int | None, template: str | None) -> list[MicroProblem]:
+    """The problems of a prepared (or MicroCoder-format) JSONL file; a bad line raises naming file and line."""
     out: list[MicroProblem] = []
     for lineno, d in prepared_lines(path):
         try:
@@ -117,16 +120,11 @@ def load_dataset(name: str, split: str = "train", n: int | None = None, seed: in
         return load_micro(name, split, n=n, seed=seed)
     path = Path(name).expanduser()
     if path.suffix == ".jsonl" and path.is_file():
-        with open(path, encoding="utf-8") as f:
-            first = next((json.loads(ln) for ln in f if ln.strip()), {})
-        if "question" in first and "reward_model" not in first:
-            out = []
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    if line.strip():
-                        out.append(problem_from_line(json.loads(line), template))
-                        if n is not None and len(out) >= n:
-                            break
-            return out
-        return load_micro(str(path), split, n=n, seed=seed)
+        first = next(prepared_lines(path), (0, {}))[1]  # a broken line raises naming the file and line
+        if isinstance(first, dict) and "question" in first and "reward_model" not in first:
+            return _problems_of(path, n, template)
+        try:
+            return load_micro(str(path), split, n=n, seed=seed)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}: {e}") from None
     return load_prepared(name, split, n=n, template=template)

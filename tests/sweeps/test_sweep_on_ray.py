@@ -79,10 +79,12 @@ def test_killed_runs_are_retried_branches_wait_for_checkpoints_and_stop_rules_st
     """a, b and c are the same run under three names. b's training process and c's trial supervisor are
     SIGKILLed mid-run: both are retried, resume from their checkpoints and end exactly where the untouched a
     ends. `hot` branches a at step 2 at T=1.6, and the rule `train/temperature > 1.5` stops it at its first step.
-    `broken` fails every time (its data file does not exist): it is given up after its retries, its branch is
-    never started, and the others are not held up."""
+    `broken` fails every time (its data file exists, so the plan's checks pass, but it is not JSON): it is given up
+    after its retries, its branch is never started, and the others are not held up."""
+    broken_data = tmp_path / "broken-data.jsonl"
+    broken_data.write_text("this is not a problem\n")
     spec = parse_spec({"name": "retry", "backend": "local", "set": SMALL,
-                       "arms": {"a": {}, "b": {}, "c": {}, "broken": {"data.train": "no-such-file.jsonl"}},
+                       "arms": {"a": {}, "b": {}, "c": {}, "broken": {"data.train": str(broken_data)}},
                        "branches": {"hot": {"from": "a", "at_step": 2, "set": {"rollout.temperature": 1.6}},
                                     "after-broken": {"from": "broken", "at_step": 2}},
                        "stop": [{"metric": "train/temperature", "above": 1.5}],
@@ -129,7 +131,7 @@ def test_killed_runs_are_retried_branches_wait_for_checkpoints_and_stop_rules_st
     assert views == {"a-s0": "finished", "b-s0": "finished", "c-s0": "finished", "broken-s0": "failed",
                      "hot-s0": "stopped", "after-broken-s0": "failed"}
     assert read_json(store["broken-s0"].dir / "trial.json")["attempt"] == 3  # 1 + max_failures
-    assert "no-such-file.jsonl" in store["broken-s0"].read_status()["error"]
+    assert "broken-data.jsonl" in store["broken-s0"].read_status()["error"]
     assert "parent run broken-s0 failed" in store["after-broken-s0"].read_status()["error"]
     assert not (store["after-broken-s0"].dir / "trial.json").exists()  # never started
 
