@@ -30,7 +30,7 @@ def evaluator_claims(s: Sweep) -> list[Finding]:
 def temperature_claims(s: Sweep) -> list[Finding]:
     sec = "Temperature Dynamics"
     constant, staged, parents = split_arms(s)
-    out = [_probe_diversity(s, sec) or trend(s, "Higher temperatures increase output diversity", sec, constant,
+    out = [probe_diversity(s, sec) or trend(s, "Higher temperatures increase output diversity", sec, constant,
                                               "rollout.temperature", DIV, "initial", +1),
            one_sample(s, "Output diversity decreases at fixed temperatures as training progresses", sec, constant,
                       DIV, "change", -1)]
@@ -42,8 +42,9 @@ def temperature_claims(s: Sweep) -> list[Finding]:
     return out
 
 
-def _probe_diversity(s: Sweep, sec: str):
-    """Slope of probe diversity vs evaluation temperature, one value per probed (run, checkpoint)."""
+def probe_diversity(s: Sweep, sec: str, claim: str = "Higher temperatures increase output diversity"):
+    """Slope of probe diversity vs evaluation temperature, one value per probed (run, checkpoint); None without
+    probe rows."""
     import numpy as np
 
     from analysis.smoothing import bootstrap_mean
@@ -59,7 +60,7 @@ def _probe_diversity(s: Sweep, sec: str):
     if not slopes:
         return None
     eff, low, high = bootstrap_mean(slopes)
-    f = Finding("Higher temperatures increase output diversity", sec,
+    f = Finding(claim, sec,
                 "slope of probe diversity vs evaluation temperature (per probed checkpoint)", eff, low, high,
                 f"{len(slopes)} checkpoints", "cannot tell")
     if np.isfinite(low):
@@ -70,11 +71,18 @@ def _probe_diversity(s: Sweep, sec: str):
     return f
 
 
+def data_roles(s: Sweep) -> tuple[list[str], list[str]]:
+    """(arms trained on the harder data, the other arms): MicroCoder-Dataset, or at micro scale the micro suite's
+    hard tier (`data.train: micro-hard`, the data spec's analogue), by config value, else by arm name."""
+    hard = arm_role(s, "data.train", lambda v: any(k in str(v).lower() for k in ("microcoder", "hard")),
+                    r"microcoder|hard")
+    return hard, [a for a in s.arms if a not in hard]
+
+
 @CLAIMS.register("data")
 def data_claims(s: Sweep) -> list[Finding]:
     sec = "Data Quality"
-    micro = arm_role(s, "data.train", lambda v: "microcoder" in str(v).lower(), r"microcoder")
-    other = [a for a in s.arms if a not in micro]
+    micro, other = data_roles(s)
     return [
         compare(s, "MicroCoder dataset yields lower critic rewards (harder problems)", sec, micro, other, REW,
                 "mean", -1),

@@ -1,8 +1,11 @@
-"""The report: figures, each sweep's settings, the findings table and the results table, as Markdown and HTML.
+"""The report: every claim of the study, then per sweep its figures, settings, findings and results table, as
+Markdown and HTML.
 
 What: `SweepSection` collects what was drawn for one sweep (figure files, why other figures were not drawn, the
 settings per arm, the findings, the results table); `write_report(sections, out_dir)` writes `report.md` and
-`report.html` beside the figures (image links are relative, so the folder can be moved or zipped whole).
+`report.html` beside the figures (image links are relative, so the folder can be moved or zipped whole). The report
+opens with "Claims of the study": one row per claim of the study's catalog (`analysis.findings.claims_table` over
+the sections' sweeps), so a claim without a sweep, or not testable at micro scale, is listed with the reason.
 
 Why: one page to read a sweep's outcome, claim by claim, with the evidence next to it; the HTML needs no
 Markdown renderer (it is written from the same blocks, not converted).
@@ -16,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from analysis.findings import Finding
+from analysis.findings import PARTS, ClaimRow, Finding, claims_table
 from analysis.runs import Sweep
 from analysis.table import ResultsTable, to_markdown
 
@@ -94,13 +97,42 @@ def _finding_rows(findings: list[Finding]) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _claim_rows(rows: list[ClaimRow]) -> tuple[list[str], list[list[str]]]:
+    """One row per claim; a claim measured in several parts lists them as (a), (b), … in each cell."""
+    header = ["id", "claim (study)", "tested by", "measured", "effect [95% CI]", "seeds", "verdict", "note"]
+    out = []
+    for r in rows:
+        c, parts = r.claim, r.parts
+        tag = (lambda i: f"({PARTS[i]}) ") if len(parts) > 1 else (lambda i: "")
+        by = f"sweep `{r.sweep}`" if r.sweep else (f"spec `{c.spec}`" if c.spec else "–")
+        by += f" (figure {c.study_figure})" if c.study_figure else ""
+        measured = "; ".join(tag(i) + f.measure for i, f in enumerate(parts)) or c.measure or "–"
+        notes = [r.note] + [tag(i) + (f.verdict + (f": {f.note}" if f.note else "") if len(parts) > 1 else f.note)
+                            for i, f in enumerate(parts) if f.note or len(parts) > 1]
+        out.append([c.id, f"**{c.title}**: {c.text}", by, measured,
+                    "; ".join(tag(i) + f.effect_text() for i, f in enumerate(parts)) or "–",
+                    "; ".join(tag(i) + f.seeds for i, f in enumerate(parts)) or "–",
+                    VERDICT_MARK.get(r.verdict, r.verdict), "; ".join(n for n in notes if n)])
+    return header, out
+
+
+def _claims_summary(rows: list[ClaimRow]) -> str:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    return (f"{len(rows)} claims, every bullet of the study's claim sections: "
+            + ", ".join(f"{n} {v}" for v, n in counts.items()) + ". A claim measured in parts is read as their "
+            "conjunction (it contradicts when a part contradicts, supports when every part supports); no verdict "
+            "is drawn from one seed.")
+
+
 def _table_rows(table: ResultsTable) -> tuple[list[str], list[list[str]]]:
     md = to_markdown(table).splitlines()
     split = [[c.strip() for c in line.strip().strip("|").split("|")] for line in md]
     return split[0], split[2:]
 
 
-def _blocks(sections: list[SweepSection], skipped: list[str]) -> list[tuple]:
+def _blocks(sections: list[SweepSection], skipped: list[str], claims: list[ClaimRow]) -> list[tuple]:
     blocks: list[tuple] = [("h1", "MicroCoder study report")]
     summary = [[s.sweep.name, s.sweep.figure or "–", ", ".join(f[0] for f in s.figures) or "–",
                 str(len(s.sweep.table)), str(len(s.findings)),
@@ -110,6 +142,9 @@ def _blocks(sections: list[SweepSection], skipped: list[str]) -> list[tuple]:
     blocks.append(("p", "Training metrics: faint raw line, bold EMA; test accuracy unsmoothed at its test steps; "
                         "with several seeds, the mean and a 95 % band over seeds. Branch runs start at their "
                         "branch step. Verdicts need a 95 % bootstrap CI over seeds that excludes 0."))
+    blocks.append(("h2", "Claims of the study"))
+    blocks.append(("p", _claims_summary(claims)))
+    blocks.append(("table", *_claim_rows(claims)))
     for s in sections:
         sw = s.sweep
         blocks.append(("h2", f"Sweep `{sw.name}`"))
@@ -207,12 +242,15 @@ def _render_html(blocks, base: Path) -> str:
     return "\n".join(out)
 
 
-def write_report(sections: list[SweepSection], out_dir: Path, skipped: Optional[list[str]] = None
-                 ) -> tuple[Path, Path]:
-    """Write out_dir/report.md and out_dir/report.html; returns their paths."""
+def write_report(sections: list[SweepSection], out_dir: Path, skipped: Optional[list[str]] = None,
+                 claims: Optional[list[ClaimRow]] = None) -> tuple[Path, Path]:
+    """Write out_dir/report.md and out_dir/report.html; returns their paths. `claims`: the claims table (default:
+    `claims_table` over the sections' sweeps)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    blocks = _blocks(sections, list(skipped or []))
+    if claims is None:
+        claims = claims_table([s.sweep for s in sections if s.sweep is not None])
+    blocks = _blocks(sections, list(skipped or []), claims)
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(_render_md(blocks, out_dir))
     page.write_text(_render_html(blocks, out_dir))

@@ -93,3 +93,13 @@ def test_delta_row_only_for_a_named_or_algorithms_ours_arm(tmp_path, fx):
     assert [r.kind for r in results_table(s).blocks[0].rows] == ["base", "arm", "arm"]
     with_delta = results_table(s, last_is_ours=True).blocks[0].rows
     assert with_delta[-1].kind == "delta" and with_delta[-1].values[("atcoder", "easy")] == pytest.approx(10.0)
+
+
+def test_a_one_seed_sweep_gets_no_verdict_from_its_figure_even_with_a_ci_over_probed_checkpoints(study):
+    from analysis.findings import ONE_SEED_NOTE
+
+    found = findings(study.sweep("temperature"), "temperature")  # one seed per arm, a probe at two checkpoints
+    probe = next(f for f in found if "probe" in f.measure)
+    assert np.isfinite(probe.low) and probe.low > 0  # the checkpoints agree: without the rule this would support
+    assert probe.verdict == "cannot tell" and ONE_SEED_NOTE in probe.note
+    assert all(f.verdict == "cannot tell" for f in found)
