@@ -6,9 +6,9 @@ CMS/testlib convention of a checker that reads three files:
     python checker.py input.txt correct_output.txt solution_output.txt
 
 ``input.txt`` is the test's input, ``correct_output.txt`` the reference answer, ``solution_output.txt`` what the
-judged program printed. The output is **accepted iff the checker exits with status 0 and the last token of its
-stdout is ``1``** (Open-R1's grader reads ``stdout.strip() == "1"``; a checker that prints a message before its
-verdict still works). Call-style problems get the arguments one JSON value a line, and the expected and actual
+judged program printed. The output is **accepted iff the checker exits with status 0 and the last line of its
+stdout is ``1``** (Open-R1's grader reads ``stdout.strip() == "1"``; a checker that prints a message on the lines
+before its verdict still works, but "wrong answer: expected 3, got 1" is a rejection). Call-style problems get the arguments one JSON value a line, and the expected and actual
 return values as JSON.
 
 Where it runs: in the sandbox, in a fresh child of the same jailed worker, after the judged program's child and
@@ -58,10 +58,10 @@ def run_checker(sb: Sandbox, checker: str, style: str, test_input: Any, expected
         last = next((ln.strip() for ln in reversed((res.stderr or "").splitlines()) if ln.strip()), "")
         why = f"{res.reason or res.status}" + (f": {last[:120]}" if last else "")
         return False, f"checker {'timed out' if res.status == 'timeout' else 'failed'} ({why})"
-    tokens = (res.stdout or "").split()
-    if tokens and tokens[-1] == "1":
+    lines = [ln.strip() for ln in (res.stdout or "").splitlines() if ln.strip()]
+    if lines and lines[-1] == "1":  # the verdict is its own last line: "got 1" at the end of a message is not one
         return True, ""
-    return False, "rejected by the checker" if tokens else "checker printed no verdict"
+    return False, f"rejected by the checker: {lines[-1][:120]}" if lines else "checker printed no verdict"
 
 
 __all__ = ["CHECKER_ARGV", "CHECKER_MIN_TIME_S", "checker_files", "run_checker"]

@@ -151,7 +151,7 @@ def fold_case(value: Any, case: str) -> Any:
 # ---------------------------------------------------------------------------------------------- values
 
 
-def _values_equal(e: Any, a: Any, tol: float | None = None) -> bool:
+def _values_equal(e: Any, a: Any, tol: float | None = None, real: bool = False) -> bool:
     """Structural equality: tuples = lists at every depth, float tolerance, bool ≠ int, JSON-form dict keys."""
     te, ta = type(e), type(a)
     if te is bool or ta is bool:
@@ -159,15 +159,15 @@ def _values_equal(e: Any, a: Any, tol: float | None = None) -> bool:
     if e is None or a is None:
         return e is None and a is None
     if te in _NUMBER and ta in _NUMBER:
-        return values_close(e, a, tol)
+        return values_close(e, a, tol, real_valued=real)
     if te is str or ta is str:
         return te is ta and e == a
     if te in _SEQ and ta in _SEQ:
-        return len(e) == len(a) and all(_values_equal(x, y, tol) for x, y in zip(e, a))
+        return len(e) == len(a) and all(_values_equal(x, y, tol, real) for x, y in zip(e, a))
     if te is dict and ta is dict:
-        return _dicts_equal(e, a, tol)
+        return _dicts_equal(e, a, tol, real)
     if te in _SET and ta in _SET:
-        return _multiset_equal(list(e), list(a), lambda x, y: _values_equal(x, y, tol), _sort_key)
+        return _multiset_equal(list(e), list(a), lambda x, y: _values_equal(x, y, tol, real), _sort_key)
     return False
 
 
@@ -189,12 +189,12 @@ def _key_form(k: Any) -> Any:
     raise TypeError(f"unsupported dict key type {t.__name__}")
 
 
-def _dicts_equal(e: dict, a: dict, tol: float | None = None) -> bool:
+def _dicts_equal(e: dict, a: dict, tol: float | None = None, real: bool = False) -> bool:
     ek = {_key_form(k): v for k, v in e.items()}
     ak = {_key_form(k): v for k, v in a.items()}
     if len(ek) != len(e) or len(ak) != len(a) or ek.keys() != ak.keys():  # extra/missing or ambiguous keys
         return False
-    return all(_values_equal(ek[k], ak[k], tol) for k in ek)
+    return all(_values_equal(ek[k], ak[k], tol, real) for k in ek)
 
 
 def _sort_key(x: Any) -> tuple:
@@ -237,19 +237,19 @@ def _multiset_equal(xs: list, ys: list, eq: Callable[[Any, Any], bool], key: Cal
     return True
 
 
-def _strict_equal(e: Any, a: Any, tol: float | None = None) -> bool:
+def _strict_equal(e: Any, a: Any, tol: float | None = None, real: bool = False) -> bool:
     """Python's == (2.0 == 2, list ≠ tuple), except that a bool equals only a bool and an int expected only an
     int, at every depth; a float expected within `tol` when the problem states one."""
     te, ta = type(e), type(a)
     if te is bool or ta is bool:
         return te is ta and e == a
     if te in _NUMBER and ta in _NUMBER:
-        return values_close(e, a, tol, default_tolerance=False)
+        return values_close(e, a, tol, default_tolerance=False, real_valued=real)
     if te in _SEQ and te is ta:
-        return len(e) == len(a) and all(_strict_equal(x, y, tol) for x, y in zip(e, a))
+        return len(e) == len(a) and all(_strict_equal(x, y, tol, real) for x, y in zip(e, a))
     if te is dict and ta is dict:
         ek, ak = {_tag(k): v for k, v in e.items()}, {_tag(k): v for k, v in a.items()}
-        return ek.keys() == ak.keys() and all(_strict_equal(ek[k], ak[k], tol) for k in ek)
+        return ek.keys() == ak.keys() and all(_strict_equal(ek[k], ak[k], tol, real) for k in ek)
     if te in _SET and ta in _SET:
         return {_tag(x) for x in e} == {_tag(x) for x in a}
     return te is ta and (te is str or e is None) and e == a  # str, None; anything else is unequal
@@ -327,7 +327,8 @@ def _text_line_breaks(expected: str, actual: str, rules: JudgingRules) -> bool:
 
 def _text_literal(expected: str, actual: str, rules: JudgingRules) -> bool:
     e, a = _parse_literal(expected), _parse_literal(actual)
-    return type(e) in _CONTAINER and type(a) in _CONTAINER and _values_equal(e, a, rules.float_tolerance)
+    return type(e) in _CONTAINER and type(a) in _CONTAINER and _values_equal(e, a, rules.float_tolerance,
+                                                                              rules.real_valued)
 
 
 def _token_key(token: str) -> tuple:
@@ -350,13 +351,13 @@ def _text_unordered(expected: str, actual: str, rules: JudgingRules) -> bool:
         pe, pa = _parse_literal(expected), _parse_literal(actual)
     except Exception:
         return False
-    return _container_unordered(pe, pa, rules.float_tolerance)
+    return _container_unordered(pe, pa, rules.float_tolerance, rules.real_valued)
 
 
-def _container_unordered(e: Any, a: Any, tol: float | None = None) -> bool:
+def _container_unordered(e: Any, a: Any, tol: float | None = None, real: bool = False) -> bool:
     if type(e) not in _SEQ + _SET or type(a) not in _SEQ + _SET:
         return False
-    return _multiset_equal(list(e), list(a), lambda x, y: _values_equal(x, y, tol), _sort_key)
+    return _multiset_equal(list(e), list(a), lambda x, y: _values_equal(x, y, tol, real), _sort_key)
 
 
 STDIN_STRATEGIES: list[tuple[str, Strategy]] = [
@@ -383,15 +384,16 @@ def _first_accepting(strategies: list[tuple[str, Strategy]], expected: Any, actu
 
 
 def _call_exact(expected: Any, actual: Any, rules: JudgingRules) -> bool:
-    return _strict_equal(expected, list(actual) if type(actual) is tuple else actual, rules.float_tolerance)
+    return _strict_equal(expected, list(actual) if type(actual) is tuple else actual, rules.float_tolerance,
+                         rules.real_valued)
 
 
 def _call_structural(expected: Any, actual: Any, rules: JudgingRules) -> bool:
-    return _values_equal(expected, actual, rules.float_tolerance)
+    return _values_equal(expected, actual, rules.float_tolerance, rules.real_valued)
 
 
 def _call_unordered(expected: Any, actual: Any, rules: JudgingRules) -> bool:
-    return rules.unordered and _container_unordered(expected, actual, rules.float_tolerance)
+    return rules.unordered and _container_unordered(expected, actual, rules.float_tolerance, rules.real_valued)
 
 
 def _call_text(expected: Any, actual: Any, rules: JudgingRules) -> bool:
@@ -409,7 +411,9 @@ def _call_parsed_string(expected: Any, actual: Any, rules: JudgingRules) -> bool
             value = parse(actual)
         except Exception:
             continue
-        if _values_equal(expected, value, tol) or (rules.unordered and _container_unordered(expected, value, tol)):
+        real = rules.real_valued
+        if _values_equal(expected, value, tol, real) or (rules.unordered and _container_unordered(expected, value, tol,
+                                                                                                         real)):
             return True
     return False
 
@@ -480,7 +484,7 @@ def _strict_unordered(expected: Any, actual: Any, style: str, tol: float | None,
     if style == "call":
         if type(expected) is not list or type(actual) not in _SEQ:
             return False
-        return _multiset_equal(expected, list(actual), lambda x, y: _strict_equal(x, y, tol), _sort_key)
+        return _multiset_equal(expected, list(actual), lambda x, y: _strict_equal(x, y, tol, real), _sort_key)
     e, a = _lcb_lines(expected), _lcb_lines(actual)
     return _multiset_equal(e, a, lambda x, y: bool(_lcb_lines_equal(x, y, tol, real)), lambda line: line)
 
@@ -499,7 +503,7 @@ def strict(expected: Any, actual: Any, *, style: str, unordered: bool = False,
             if _call_exact(expected, actual, rules):
                 return Comparison(True, "exact")
             return Comparison(True, "unordered") if rules.unordered and _strict_unordered(
-                expected, actual, style, tol) else REJECTED
+                expected, actual, style, tol, rules.real_valued) else REJECTED
         e, a = _lcb_lines(expected), _lcb_lines(actual)
         if len(e) == len(a) and all(_lcb_lines_equal(x, y, tol, rules.real_valued) for x, y in zip(e, a)):
             return Comparison(True, "exact" if e == a else "decimal")

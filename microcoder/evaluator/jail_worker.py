@@ -21,8 +21,8 @@ their test. The wall-clock limit is enforced here and, as a backstop, by the hos
 Every program (both styles) runs in a module namespace pre-filled with LeetCode's/LiveCodeBench's standard import
 header (`IMPORT_HEADER`: typing's List/Optional..., collections, itertools, heapq, bisect, math, functools...),
 executed once per worker, not per test; the header's recursion limit (50000) applies. LeetCode problems also get
-sortedcontainers' SortedList/SortedDict/SortedSet, as LeetCode's environment has them (`LEETCODE_NAMES`). A call-style ``fn_name`` is
-a method of ``class Solution`` or a function the program defines (never a header name). ``files`` are written
+sortedcontainers' SortedList/SortedDict/SortedSet, as LeetCode's environment has them (`LEETCODE_NAMES`). A
+call-style ``fn_name`` is a method of ``class Solution`` or a function the program defines (never a header name). ``files`` are written
 into the child's working directory and ``argv`` becomes its ``sys.argv`` (a special checker reads its files).
 
 Call-style programs: the function's return value is converted inside the child to a tagged plain-JSON form

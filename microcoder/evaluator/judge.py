@@ -7,8 +7,8 @@
 Execution and comparison are separate steps: a program's outputs are produced once and may be compared by
 several evaluators (``microcoder judge --evaluator both`` shows where they disagree). Verdicts per test are
 ``pass``, ``fail`` (wrong answer, or a special checker's rejection or crash), ``timeout`` and ``error`` (compile
-error, exception, non-zero exit, signal, resource or policy violation); a program passes iff every test passes, otherwise its verdict is that of its first
-test that did not pass. Each evaluator judges under `rules_for(problem, evaluator)` (the problem's stated
+error, exception, non-zero exit, signal, resource or policy violation); a program passes iff every test passes,
+otherwise its verdict is that of its first test that did not pass. Each evaluator judges under `rules_for(problem, evaluator)` (the problem's stated
 options, its platform's conventions, defaults); a problem's special checker runs in the sandbox
 (`checker`). Nothing a judged program (or checker) does raises here: ``compute_score`` returns score 0 for it.
 """

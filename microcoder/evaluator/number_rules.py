@@ -129,16 +129,20 @@ def tokens_close(expected: str, actual: str, tol: float | None = None, *, defaul
 
 
 def values_close(expected: int | float, actual: int | float, tol: float | None = None, *,
-                 default_tolerance: bool = True) -> bool:
-    """Call style: an int expected needs an equal int; a float expected is equal or within tolerance."""
-    if type(expected) is int:
-        return type(actual) is int and expected == actual
-    if expected == actual:
+                 default_tolerance: bool = True, real_valued: bool = False) -> bool:
+    """Call style: an int expected needs an equal int (unless the problem is `real_valued`: then it is a real);
+    a float expected is equal or within tolerance."""
+    if expected == actual and (type(expected) is not int or type(actual) is int):
         return True
+    if type(expected) is int and not real_valued:
+        return False
     if tol is None and not default_tolerance:
         return False
     to_dec = lambda x: Decimal(repr(x)) if type(x) is float else Decimal(x)  # noqa: E731
-    return near(to_dec(expected), to_dec(actual), tol)
+    try:
+        return near(to_dec(expected), to_dec(actual), tol)
+    except Exception:
+        return False
 
 
 __all__ = ["ATOL", "RTOL", "ROUND_DECIMALS", "decimal_of", "is_integer_token", "near", "text_has_real",

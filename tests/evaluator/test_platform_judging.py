@@ -178,3 +178,12 @@ def test_strict_unordered_stdin_is_a_multiset_of_its_lines():
     assert compare("strict", "1 2\n3 4\n", "3 4\n1 2\n", style="stdin", rules=rules)
     assert not compare("strict", "1 2\n3 4\n", "3 4\n2 1\n", style="stdin", rules=rules)
     assert compare("microcoder", "1 2\n3 4\n", "3 4\n1 2\n", style="stdin", rules=rules)
+
+
+@pytest.mark.parametrize("evaluator", BOTH)
+def test_a_real_valued_call_style_answer_reads_an_integer_expected_value_as_a_real(evaluator):
+    rules = JudgingRules(float_tolerance=1e-5, real_valued=True)
+    assert compare(evaluator, 2, 2.0000001, style="call", rules=rules)
+    assert compare(evaluator, [2, 3.5], [2.0, 3.5], style="call", rules=rules)
+    assert not compare(evaluator, [2, 3.5], [2.1, 3.5], style="call", rules=rules)
+    assert not compare(evaluator, 2, 2.0, style="call", rules=JudgingRules(float_tolerance=1e-5))  # not real-valued

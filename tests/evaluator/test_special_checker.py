@@ -67,8 +67,9 @@ def test_without_the_checker_the_same_valid_answer_fails_the_comparison(pool):
     ("while True:\n    pass", "checker timed out"),
     ("pass", "checker printed no verdict"),
     ("print('1 0')", "rejected by the checker"),
+    ("print('wrong answer: expected 3, got 1')", "rejected by the checker: wrong answer"),
     ("import os\nos.kill(os.getpid(), 9)", "checker failed"),
-], ids=["raises", "exits-non-zero", "hangs", "silent", "last-token-0", "kills-itself"])
+], ids=["raises", "exits-non-zero", "hangs", "silent", "last-token-0", "message-ending-in-1", "kills-itself"])
 def test_a_broken_checker_fails_the_test_never_the_judge(pool, checker, why, monkeypatch):
     from microcoder.evaluator import checker as checker_mod
     monkeypatch.setattr(checker_mod, "CHECKER_MIN_TIME_S", 1.0)  # keep the hanging case short
