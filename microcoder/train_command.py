@@ -106,10 +106,22 @@ def run_train_verl(config_path: str | None, overrides: list[str], out: str, swee
         print(job.shell())
         return 0
     from microcoder.backends.verl import run_verl
+    from microcoder.backends.verl.launch import AddressError
 
     total = cfg.trainer.total_steps
-    run_verl(cfg, out, sweep=sweep, run=run, init_from=init_from, parent=parent, jobs_address=jobs_address,
-             gpus_per_run=gpus, nodes_per_run=nodes, log=lambda s: print(s, flush=True),
-             progress=lambda step, m: print(format_step(step, total, m), flush=True))
+    try:
+        run_verl(cfg, out, sweep=sweep, run=run, init_from=init_from, parent=parent, jobs_address=jobs_address,
+                 gpus_per_run=gpus, nodes_per_run=nodes, log=lambda s: print(s, flush=True),
+                 progress=lambda step, m: print(format_step(step, total, m), flush=True))
+    except (AddressError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the Jobs API could not be reached (requests' ConnectionError is an OSError)
+        print(f"error: could not submit to the Ray Jobs API ({type(e).__name__}: {str(e)[:300]}); is the cluster's "
+              f"dashboard reachable? (--jobs-address, $MICROCODER_RAY_JOBS_ADDRESS)", file=sys.stderr)
+        return 2
+    except RuntimeError as e:  # the job ended other than SUCCEEDED: its log tail is in the message
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     print(f"run folder: {out}/{sweep}/{run}")
     return 0

@@ -193,6 +193,13 @@ def run(args: argparse.Namespace) -> int:
             jobs_address(args.address, args.jobs_address)
     except AddressError as e:
         return _error(str(e))
+    if plan.backend == "verl":  # the driver sees the shared data: a missing parquet fails here, not in every trial
+        from microcoder.backends.verl.translate import missing_data
+        from microcoder.config import from_dict
+
+        missing = sorted({p for r in plan.runs for p in missing_data(from_dict(r.config))})
+        if missing:
+            return _error("the verl runs' prepared data is missing:" + "".join(f"\n  - {p}" for p in missing))
     options = dict(address=args.address, jobs_address=args.jobs_address, max_concurrent=args.max_concurrent,
                    max_failures=args.max_failures, progress_s=args.progress_every)
     try:

@@ -40,7 +40,7 @@ from microcoder.config import RunConfig, to_dict
 
 from .launch import jobs_address as _jobs_address
 from .launch import load_runtime_env, verl_job
-from .translate import VerlTranslationError, data_files, verl_overrides
+from .translate import VerlTranslationError, missing_data, verl_overrides
 
 __all__ = ["OUR_PREFIXES", "VERL_METRICS", "VerlTranslationError", "run_verl", "translate_metrics", "verl_overrides"]
 
@@ -114,12 +114,12 @@ def run_verl(cfg: RunConfig, out_dir: str | Path = "runs", *, sweep: str = "adho
     job = verl_job(cfg, run_dir=store.dir, run=run, sweep=sweep, gpus_per_run=gpus_per_run,
                    nodes_per_run=nodes_per_run, resume_from=None if own is not None else init_from,
                    runtime_env=load_runtime_env(override=runtime_env), **(checkpoints or {}))
-    for key, name, split in (("data.train", cfg.data.train, "train"), ("data.test", cfg.data.test, "test")):
-        path = data_files(name, split, job.env["MICROCODER_DATA_DIR"])
-        if path is not None and not Path(path).is_file():
-            raise FileNotFoundError(f"{key}: {path} does not exist (prepare the dataset into "
-                                    f"$MICROCODER_DATA_DIR/<name>/{{train,test}}.parquet on the shared filesystem)")
+    missing = missing_data(cfg, job.env["MICROCODER_DATA_DIR"])
+    if missing:
+        raise FileNotFoundError("; ".join(missing))
     metrics_file = job.metrics_file
+    if metrics_file.exists():  # an earlier attempt's rows: tailing them would log stale steps as this job's
+        metrics_file.replace(metrics_file.with_name(metrics_file.stem + ".previous.jsonl"))
     address = _jobs_address(explicit=jobs_address)
     client = JobSubmissionClient(address)
     last: dict = {}

@@ -48,6 +48,7 @@ from typing import Any, Optional, Sequence
 from microcoder.config import RunConfig
 
 __all__ = ["PRESET_MODELS", "REWARD_MODULE", "TABLE", "TRAINER_MODE", "VerlTranslationError", "data_files",
+           "missing_data",
            "token_budgets", "verl_config_dir", "verl_overrides"]
 
 TABLE: dict[str, str] = {
@@ -177,6 +178,19 @@ def data_files(name: str, split: str, data_dir: str | Path | None = None) -> Opt
         return str(path.resolve() / f"{split}.parquet")
     root = Path(data_dir or os.environ.get("MICROCODER_DATA_DIR") or "data").expanduser()
     return str(root.resolve() / name / f"{split}.parquet")
+
+
+def missing_data(cfg: RunConfig, data_dir: str | Path | None = None) -> list[str]:
+    """The prepared parquet files of `data.train` / `data.test` that do not exist (one problem per file, naming the
+    key): checked where the run store and the data are visible — before `sweep run` submits, and in `run_verl`."""
+    problems = []
+    for key, name, split in (("data.train", cfg.data.train, "train"), ("data.test", cfg.data.test, "test")):
+        path = data_files(name, split, data_dir)
+        if path is not None and not Path(path).is_file():
+            problems.append(f"{key}: {path} does not exist (prepare the dataset into "
+                            f"$MICROCODER_DATA_DIR/<name>/{{train,test}}.parquet on the shared filesystem: "
+                            f"`microcoder data prepare`)")
+    return problems
 
 
 def token_budgets(max_prompt_length: int, max_response_length: int) -> tuple[int, int]:

@@ -142,3 +142,44 @@ def test_a_specs_checkpoint_policy_adds_probe_steps_to_the_branch_points(tmp_pat
     assert main(["sweep", "plan", str(tmp_path / "s.yaml")]) == 2
     err = capsys.readouterr().err
     assert "checkpoints.keep_last: must be an integer >= 1" in err and "checkpoints.keep_evry" in err
+
+
+def test_a_retried_run_never_tails_the_previous_attempts_metrics_file(tmp_path, monkeypatch):
+    """verl truncates its file logger only once the new job's trainer starts: until then, the last attempt's rows
+    would be read back as this job's steps (and the job's own rows for those steps then skipped)."""
+    from microcoder.backends.verl import run_verl
+    from microcoder.run_store import RunStore
+
+    data = tmp_path / "data" / "open-r1"
+    data.mkdir(parents=True)
+    for split in ("train", "test"):
+        (data / f"{split}.parquet").write_bytes(b"PAR1")
+    monkeypatch.setenv("MICROCODER_DATA_DIR", str(tmp_path / "data"))
+    store = RunStore(tmp_path / "runs", "s", "r")
+    stale = store.dir / "verl_metrics.jsonl"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text('{"step": 7, "data": {"critic/score/mean": 0.9}}\n')
+    cfg = load_config(None, STUDY + ["tracking.mode=disabled"], preset="dapo")
+    with pytest.raises(Exception):  # nothing listens there: the submission fails after the preparations
+        run_verl(cfg, tmp_path / "runs", sweep="s", run="r", jobs_address="http://127.0.0.1:1", log=lambda s: None)
+    assert not stale.exists() and (store.dir / "verl_metrics.previous.jsonl").read_text().startswith('{"step": 7')
+    assert store.read_metrics() == []
+
+
+def test_sweep_run_refuses_missing_prepared_data_before_anything_is_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MICROCODER_DATA_DIR", str(tmp_path / "no-data"))
+    assert main(["sweep", "run", str(TEMPERATURE), "--out", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert "prepared data is missing" in err and f"{tmp_path}/no-data/open-r1/train.parquet" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_train_backend_verl_reports_an_unreachable_jobs_api_without_a_traceback(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data" / "open-r1"
+    data.mkdir(parents=True)
+    for split in ("train", "test"):
+        (data / f"{split}.parquet").write_bytes(b"PAR1")
+    monkeypatch.setenv("MICROCODER_DATA_DIR", str(tmp_path / "data"))
+    assert main(["train", "--backend", "verl", "--out", str(tmp_path / "runs"), "--jobs-address",
+                 "http://127.0.0.1:1", *STUDY, "tracking.mode=disabled"]) == 2
+    assert "could not submit to the Ray Jobs API" in capsys.readouterr().err
