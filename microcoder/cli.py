@@ -32,6 +32,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+BACKEND_FLAGS = {
+    "local": {"--cache-dir": "cache_dir", "--device": "device"},
+    "verl": {"--dry-run": "dry_run", "--jobs-address": "jobs_address", "--gpus": "gpus", "--nodes": "nodes"},
+}
+"""`microcoder train` flags that only one backend reads (backend → flag → argparse dest)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="microcoder",
@@ -82,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--jobs-address", default=None, metavar="URL",
                    help="verl: Ray Jobs API address (default: $MICROCODER_RAY_JOBS_ADDRESS, else "
                         "http://127.0.0.1:8265)")
-    t.add_argument("--gpus", type=_positive_int, default=8, help="verl: GPUs of the run in all (default: 8)")
-    t.add_argument("--nodes", type=_positive_int, default=1, help="verl: nodes of the run (default: 1)")
+    t.add_argument("--gpus", type=_positive_int, default=None, help="verl: GPUs of the run in all (default: 8)")
+    t.add_argument("--nodes", type=_positive_int, default=None, help="verl: nodes of the run (default: 1)")
 
     pr = sub.add_parser("probe", help="evaluation jobs on a run's checkpoints (temperature, lengths)",
                         description="Measure a run's checkpoints (or a bare model) and append the results to "
@@ -150,12 +157,18 @@ def main(argv: list[str] | None = None) -> int:
         if config is not None and "=" in config and not config.endswith((".yaml", ".yml")):
             overrides.insert(0, config)  # `microcoder train key=value ...` without a file
             config = None
+        other = "local" if args.backend == "verl" else "verl"
+        ignored = [flag for flag, value in BACKEND_FLAGS[other].items() if getattr(args, value) not in (None, False)]
+        if ignored:  # a flag the chosen backend would ignore is refused, not silently dropped
+            print(f"error: {', '.join(ignored)} appl{'y' if len(ignored) > 1 else 'ies'} to --backend {other} only "
+                  f"(this run: --backend {args.backend})", file=sys.stderr)
+            return 2
         if args.backend == "verl":
             from .train_command import run_train_verl
 
             return run_train_verl(config, overrides, args.out, args.sweep, args.name, args.init_from,
-                                  dry_run=args.dry_run, jobs_address=args.jobs_address, gpus=args.gpus,
-                                  nodes=args.nodes)
+                                  dry_run=args.dry_run, jobs_address=args.jobs_address, gpus=args.gpus or 8,
+                                  nodes=args.nodes or 1)
         return run_train(config, overrides, args.out, args.sweep, args.name, args.init_from, args.cache_dir,
                          args.device)
     if args.command == "data":

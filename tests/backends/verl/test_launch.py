@@ -183,3 +183,10 @@ def test_train_backend_verl_reports_an_unreachable_jobs_api_without_a_traceback(
     assert main(["train", "--backend", "verl", "--out", str(tmp_path / "runs"), "--jobs-address",
                  "http://127.0.0.1:1", *STUDY, "tracking.mode=disabled"]) == 2
     assert "could not submit to the Ray Jobs API" in capsys.readouterr().err
+
+
+def test_a_train_flag_the_chosen_backend_would_ignore_is_refused(capsys):
+    assert main(["train", "--dry-run", "--gpus", "4"]) == 2  # local backend: no job to print, no GPUs to ask for
+    assert "--dry-run, --gpus apply to --backend verl only" in capsys.readouterr().err
+    assert main(["train", "--backend", "verl", "--dry-run", "--device", "cuda", *STUDY]) == 2
+    assert "--device applies to --backend local only" in capsys.readouterr().err
