@@ -259,8 +259,10 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
     out["+reward.custom_reward_function.reward_kwargs.evaluator"] = cfg.reward.evaluator
     out["+reward.custom_reward_function.reward_kwargs.time_limit_s"] = float(cfg.reward.time_limit_s)
     out["+reward.custom_reward_function.reward_kwargs.memory_mb"] = int(cfg.reward.memory_mb)
-    # verl spreads reward.num_workers reward workers round-robin over the nodes; each keeps one sandbox pool of
-    # (node cores / its node's workers) sandboxes (evaluator.sandbox.shared_pool), never one per call
+    # verl spreads reward.num_workers reward workers round-robin over the cluster's nodes; each keeps one sandbox
+    # pool of (node cores / its node's workers) sandboxes (evaluator.sandbox.shared_pool), never one per call. This
+    # assumes the run has its nodes to itself; where runs share nodes, set MICROCODER_SANDBOX_WORKERS (a spec's
+    # runtime_env.env_vars), which fixes every pool's size
     out["reward.num_workers"] = REWARD_WORKERS
     out["+reward.custom_reward_function.reward_kwargs.workers_per_node"] = -(-REWARD_WORKERS // max(1, nodes_per_run))
     buf = cfg.reward.overlong_buffer
