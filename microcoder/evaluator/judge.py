@@ -15,10 +15,12 @@ options, its platform's conventions, defaults); a problem's special checker runs
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
 from .checker import run_checker
@@ -182,6 +184,29 @@ def judge_many(pairs: Iterable[tuple[str | None, Problem]], evaluators: Sequence
         return list(ex.map(work, items))
 
 
+PROBLEM_CACHE_SIZE = 32
+"""Problems kept parsed per reward process: verl scores a prompt's n responses one after another, and a
+LiveCodeBench ground truth (private tests included) can be megabytes of JSON."""
+_EXTRA_KEYS = ("id", "index", "fn_name", "platform", "difficulty", "options")
+
+
+@lru_cache(maxsize=PROBLEM_CACHE_SIZE)
+def _parsed_problem(ground_truth: str, extra_key: str) -> Problem:
+    return problem_from_ground_truth(ground_truth, json.loads(extra_key))
+
+
+def _problem_of(ground_truth: Any, extra: dict) -> Problem:
+    """`problem_from_ground_truth`, parsed once per (ground truth text, the extra_info it reads) in this process."""
+    if not isinstance(ground_truth, str):
+        return problem_from_ground_truth(ground_truth, extra)
+    try:
+        key = json.dumps({k: extra.get(k) for k in _EXTRA_KEYS if k in extra}, sort_keys=True,
+                         default=lambda o: o.item() if hasattr(o, "item") else str(o))  # numpy scalars of parquet
+    except (TypeError, ValueError):  # extra_info values that are not JSON: parse without the cache
+        return problem_from_ground_truth(ground_truth, extra)
+    return _parsed_problem(ground_truth, key)
+
+
 def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None,
                   **kwargs: Any) -> dict:
     """verl reward function: score 1.0 iff the response's last python block passes every test, else 0.0.
@@ -207,7 +232,7 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
            "platform": str(extra.get("platform") or "unknown"), "difficulty": str(extra.get("difficulty") or "unknown"),
            "verdict": "error", "passed": 0, "total": 0}
     try:
-        problem = problem_from_ground_truth(ground_truth, extra)
+        problem = _problem_of(ground_truth, extra)
     except ProblemError:
         return row
     pool = shared_pool(int(kwargs.get("workers_per_node") or 1))

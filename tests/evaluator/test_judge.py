@@ -178,3 +178,15 @@ def test_a_wrong_answer_says_what_was_expected_and_what_came_out():
     assert judge("print(3)", problem).reason == "test 0: wrong answer: expected '2', got '3'"
     long = judge("print('x' * 500)", problem).reason
     assert long.startswith("test 0: wrong answer: expected '2', got 'xxx") and long.endswith("…") and len(long) < 120
+
+
+def test_compute_score_parses_a_ground_truth_once_for_the_responses_of_a_prompt():
+    from microcoder.evaluator.judge import _parsed_problem
+
+    _parsed_problem.cache_clear()
+    for response in ["```python\nprint(1)\n```", "```python\nprint(2)\n```", "no code"]:
+        compute_score("micro", response, GT, {"platform": "atcoder"})
+    info = _parsed_problem.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+    compute_score("micro", "```python\nprint(1)\n```", GT, {"platform": "codeforces"})  # other extra: other problem
+    assert _parsed_problem.cache_info().misses == 2
