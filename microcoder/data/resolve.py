@@ -32,9 +32,20 @@ class UnknownDataset(RegistryError):
 
 
 
-def data_dir() -> Path:
-    """$MICROCODER_DATA_DIR, else ./data."""
-    return Path(os.environ.get("MICROCODER_DATA_DIR") or "data").expanduser()
+def data_dir(environ=None) -> Path:
+    """$MICROCODER_DATA_DIR (of `environ`, default this process's), else ./data."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("MICROCODER_DATA_DIR") or "data").expanduser()
+
+
+def prepared_path(name: str, split: str, suffix: str = ".jsonl", root: Path | None = None) -> Path:
+    """Where the `split` file of a prepared dataset `name` is (it may not exist): a folder, or a value with a path
+    separator or a leading ".", holds it; a bare name is a folder under `root` (default `data_dir()`). The one rule
+    both backends resolve names by (verl's parquet: translate.data_files)."""
+    path = Path(name).expanduser()
+    if path.is_dir() or os.sep in name or name.startswith("."):
+        return path / f"{split}{suffix}"
+    return (data_dir() if root is None else Path(root).expanduser()) / name / f"{split}{suffix}"
 
 
 def prepared_names(root: Path | None = None) -> list[str]:
@@ -49,14 +60,7 @@ def prepared_names(root: Path | None = None) -> list[str]:
 def prepared_file(name: str, split: str) -> Path:
     """The <split>.jsonl a prepared `name` (a folder, or a name under `data_dir()`) stands for; raises listing
     the valid names and what was looked for."""
-    path = Path(name).expanduser()
-    tried = []
-    if path.is_dir():
-        tried.append(path / f"{split}.jsonl")
-    elif not (os.sep in name or name.startswith(".")):
-        tried.append(data_dir() / name / f"{split}.jsonl")
-    else:
-        tried.append(path / f"{split}.jsonl")
+    tried = [prepared_path(name, split)]
     for f in tried:
         if f.is_file():
             return f

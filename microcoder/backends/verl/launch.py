@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 from microcoder.config import RunConfig
+from microcoder.data.resolve import data_dir
 
 from .translate import DEFAULT_KEEP_LAST, verl_overrides
 
@@ -136,7 +137,7 @@ def job_env(cfg: RunConfig, run_dir: str | Path, base: Optional[Mapping[str, str
     environ = os.environ if environ is None else environ
     env = dict(base or {})
     env.update({k: v for k, v in environ.items() if k.startswith("MICROCODER_") and k not in PROCESS_LOCAL})
-    env["MICROCODER_DATA_DIR"] = str(Path(environ.get("MICROCODER_DATA_DIR") or "data").expanduser().resolve())
+    env["MICROCODER_DATA_DIR"] = str(data_dir(environ).resolve())
     env["VERL_USE_EXTERNAL_MODULES"] = PLUGIN_MODULE
     env["VERL_FILE_LOGGER_PATH"] = str(Path(run_dir).resolve() / METRICS_FILE)
     env["WANDB_MODE"] = _WANDB_MODES.get(cfg.tracking.mode, "offline")

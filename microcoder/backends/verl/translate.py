@@ -41,7 +41,6 @@ renamed verl key or a new start-up check fails a test.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -167,17 +166,16 @@ def verl_config_dir() -> Path:
 def data_files(name: str, split: str, data_dir: str | Path | None = None) -> Optional[str]:
     """The absolute parquet file of `data.<split>` (contract 5), or None for a local-backend dataset.
 
-    `x.parquet` → that file; an existing folder or a value with a path separator → <folder>/<split>.parquet; a
-    name → <data_dir>/<name>/<split>.parquet with data_dir = argument, else $MICROCODER_DATA_DIR, else ./data."""
+    `x.parquet` → that file; otherwise the local backend's rule (`microcoder.data.resolve.prepared_path`) with
+    `.parquet`: a folder → <folder>/<split>.parquet, a name → <data_dir>/<name>/<split>.parquet (data_dir: the
+    argument, else $MICROCODER_DATA_DIR, else ./data)."""
+    from microcoder.data.resolve import prepared_path
+
     if name.startswith("micro-") or name.endswith(".jsonl"):
         return None
     if name.endswith(".parquet"):
         return str(Path(name).expanduser().resolve())
-    path = Path(name).expanduser()
-    if path.is_dir() or os.sep in name or name.startswith("."):
-        return str(path.resolve() / f"{split}.parquet")
-    root = Path(data_dir or os.environ.get("MICROCODER_DATA_DIR") or "data").expanduser()
-    return str(root.resolve() / name / f"{split}.parquet")
+    return str(prepared_path(name, split, ".parquet", None if data_dir is None else Path(data_dir)).resolve())
 
 
 def missing_data(cfg: RunConfig, data_dir: str | Path | None = None) -> list[str]:
