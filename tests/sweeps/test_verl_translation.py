@@ -36,7 +36,8 @@ def test_table_maps_every_config_key_or_the_key_is_handled_by_a_rule():
     by_rule = {"model.path", "model.preset", "data.train", "data.test", "data.max_response_length",
                "rollout.temperature", "reward.evaluator", "reward.time_limit_s", "reward.memory_mb",
                "reward.overlong_buffer.enable", "reward.overlong_buffer.len", "reward.overlong_buffer.penalty_factor",
-               "mask.mode", "mask.ratio", "mask.repeat_window", "mask.eligible", "trainer.test_freq", "trainer.save_freq",
+               "mask.mode", "mask.ratio", "mask.repeat_window", "mask.eligible", "trainer.test_freq",
+               "trainer.save_freq",
                "trainer.seed", "tracking.mode"}
     local_only = set(LOCAL_ONLY)  # sizes of generated micro datasets: refused unless default (test below)
     prepared = {"data.prompt_template"}  # applied when the parquet is prepared: verl reads the prompts as written
@@ -77,7 +78,7 @@ def test_overrides_compose_with_verls_own_hydra_config_and_land_on_its_keys():
     assert c.trainer.resume_mode == "auto" and c.data.seed == 3
     assert list(c.trainer.logger) == ["console", "file"]
     assert OmegaConf.to_container(c.microcoder) == {
-        "mask": {"mode": "conditional", "ratio": 0.2, "repeat_window": 128, "eligible": "non-incorrect"},
+        "mask": {"mode": "conditional", "ratio": 0.2, "repeat_window": 128, "eligible": "non-incorrect", "seed": 3},
         "checkpoints": {"keep_last": 2, "keep_every": 0, "keep_steps": []}}
 
 

@@ -56,8 +56,8 @@ __all__ = ["TRAINER_MODE", "MaskSettings", "MicroCoderTrainer", "mask_and_measur
 
 @dataclass(frozen=True)
 class MaskSettings:
-    """The truncation mask of one verl run (the job config's `microcoder.mask.*`, `data.max_response_length`,
-    `trainer.seed`)."""
+    """The truncation mask of one verl run (the job config's `microcoder.mask.*` — its `seed` is the run's
+    trainer.seed — and `data.max_response_length`)."""
 
     mode: str
     ratio: float
@@ -71,11 +71,12 @@ class MaskSettings:
         node = config.get("microcoder", None) if hasattr(config, "get") else None
         mask = node.get("mask", None) if node is not None else None
         if mask is None or mask.get("mode", None) is None:
-            raise ValueError("the MicroCoder trainer needs +microcoder.mask.{mode,ratio,repeat_window,eligible} in "
+            raise ValueError("the MicroCoder trainer needs +microcoder.mask.{mode,ratio,repeat_window,eligible,seed} "
+                             "in "
                              "the job config (microcoder.backends.verl.translate writes them); refusing to train "
                              "without the configured truncation mask")
         MASKS.get(str(mask.mode))  # an unknown mode fails here, listing the valid ones
-        seed = config.get("data", {}).get("seed", None)
+        seed = mask.get("seed", None)
         return cls(mode=str(mask.mode), ratio=float(mask.get("ratio", 0.0)),
                    repeat_window=int(mask.get("repeat_window", 128)),
                    eligible=str(mask.get("eligible", "non-incorrect")),

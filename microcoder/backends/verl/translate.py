@@ -21,7 +21,7 @@ listing everything verl cannot run as configured (each item names our key). `TAB
                    reward.num_workers = REWARD_WORKERS, each sizing its one sandbox pool by the workers on its node
     grad clip      actor.grad_clip → actor.optim.clip_grad (the key the 0.9.1 engines read)
     trainer mode   trainer.v1.trainer_mode=microcoder (the plug-in, microcoder.backends.verl.plugin, contract 3) and
-                   +microcoder.mask.{mode,ratio,repeat_window,eligible}, which the plug-in reads
+                   +microcoder.mask.{mode,ratio,repeat_window,eligible,seed}, which the plug-in reads
     checkpoints    actor.checkpoint.save_contents adds hf_model (the probes load global_step_K/actor/huggingface);
                    verl's own pruning (max_actor_ckpt_to_keep) keeps only the last K and would delete branch points:
                    it stays off; trainer.checkpoint_callback_class = checkpoints.KeepPolicyCallback, which prunes
@@ -277,7 +277,8 @@ def verl_overrides(cfg: RunConfig, *, checkpoints_dir: str | Path, run_name: str
     out["+microcoder.mask.mode"] = cfg.mask.mode
     out["+microcoder.mask.ratio"] = float(cfg.mask.ratio)
     out["+microcoder.mask.repeat_window"] = int(cfg.mask.repeat_window)
-    out["+microcoder.mask.eligible"] = str(getattr(cfg.mask, "eligible", "non-incorrect"))
+    out["+microcoder.mask.eligible"] = cfg.mask.eligible
+    out["+microcoder.mask.seed"] = int(cfg.trainer.seed)  # the mask's draws: mask_generator(seed, step)
 
     total = cfg.trainer.total_steps
     # verl stops at whichever comes first, total_training_steps or total_epochs (30 by default): with a small

@@ -130,7 +130,7 @@ def test_a_job_config_without_the_mask_settings_is_refused():
         MaskSettings.from_config(OmegaConf.create({"data": {"max_response_length": 8, "seed": 1}}))
     cfg = OmegaConf.create({"data": {"max_response_length": 8, "seed": 1},
                             "microcoder": {"mask": {"mode": "conditional", "ratio": 0.2, "repeat_window": 128,
-                                                    "eligible": "non-incorrect"}}})
+                                                    "eligible": "non-incorrect", "seed": 1}}})
     assert MaskSettings.from_config(cfg) == MaskSettings("conditional", 0.2, 128, "non-incorrect", 8, 1)
     cfg.microcoder.mask.mode = "sometimes"
     with pytest.raises(KeyError, match="conditional"):
