@@ -72,8 +72,7 @@ class MaskSettings:
         mask = node.get("mask", None) if node is not None else None
         if mask is None or mask.get("mode", None) is None:
             raise ValueError("the MicroCoder trainer needs +microcoder.mask.{mode,ratio,repeat_window,eligible,seed} "
-                             "in "
-                             "the job config (microcoder.backends.verl.translate writes them); refusing to train "
+                             "in the job config (microcoder.backends.verl.translate writes them); refusing to train "
                              "without the configured truncation mask")
         MASKS.get(str(mask.mode))  # an unknown mode fails here, listing the valid ones
         seed = mask.get("seed", None)
