@@ -127,8 +127,5 @@ def load_dataset(name: str, split: str = "train", n: int | None = None, seed: in
         first = next(prepared_lines(path), (0, {}))[1]  # a broken line raises naming the file and line
         if isinstance(first, dict) and "question" in first and "reward_model" not in first:
             return _problems_of(path, n, template)
-        try:
-            return load_micro(str(path), split, n=n, seed=seed)
-        except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"{path}: {e}") from None
+        return load_micro(str(path), split, n=n, seed=seed)
     return load_prepared(name, split, n=n, template=template)

@@ -134,3 +134,14 @@ def test_local_backend_trains_and_tests_on_prepared_data(tmp_path, monkeypatch):
     assert [r["step"] for r in rows] == [0, 1] and "test/accuracy" in rows[-1]
     samples = [json.loads(ln) for f in sorted(store.samples_dir.glob("*.jsonl")) for ln in open(f)]
     assert samples and all("Answer with the complete program" in s["prompt"] for s in samples)
+
+
+def test_a_broken_line_of_a_local_jsonl_dataset_is_named_by_file_and_line(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    good = {"id": "x", "style": "stdin", "tests": [{"input": "1\n", "output": "1\n"}]}
+    path.write_text(json.dumps(good) + "\n" + json.dumps({"id": "y"}) + "\n")
+    with pytest.raises(ValueError, match=rf"{path}:2: problem 'y': tests must be"):
+        load_dataset(str(path), "train")
+    path.write_text(json.dumps(good) + "\n{not json\n")
+    with pytest.raises(ValueError, match=rf"{path}:2: invalid JSON"):
+        load_dataset(str(path), "train")

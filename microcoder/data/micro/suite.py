@@ -157,11 +157,14 @@ def load_dataset(name: str, split: str = "train", n: int | None = None, seed: in
         from microcoder.data.resolve import load_prepared  # a prepared dataset (`microcoder data prepare`)
 
         return load_prepared(name, split, n=n)  # raises for an unknown name, listing the valid ones
+    from microcoder.data.readers import prepared_lines
+
     out = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                out.append(from_dict(json.loads(line)))
-                if n is not None and len(out) >= n:
-                    break
+    for lineno, d in prepared_lines(path):  # a broken line raises naming the file and line
+        try:
+            out.append(from_dict(d))
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}:{lineno}: {e}") from None
+        if n is not None and len(out) >= n:
+            break
     return out
