@@ -7,6 +7,7 @@
     microcoder sweep plan|run|resume|status|dashboard ... (sweeps/cli.py)
     microcoder figures RUNS_DIR... [--out figures/]   (analysis/cli.py)
     microcoder data prepare|stats|filter|decontam ... (microcoder/data/data_command.py)
+    microcoder ls [masks|evaluators|schedules|models|presets|datasets|figures|metrics|...]
 
 Run `microcoder COMMAND --help` for each command's options.
 """
@@ -125,7 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
                      "their stats, difficulty filtering and decontamination",
         description="Datasets for both backends: `prepare` writes verl parquet + our JSONL + a manifest from a "
                     "source's files, `stats` counts a prepared dataset, `filter` keeps problems by a model's pass "
-                    "rate, `decontam` finds training problems that overlap test problems. Run `microcoder data ACTION --help` for each."))
+                    "rate, `decontam` finds training problems that overlap test problems. Run `microcoder data "
+                    "ACTION --help` for each."))
+
+    from . import ls_command
+
+    ls_command.add_arguments(sub.add_parser(
+        "ls", help="what each registry holds (masks, evaluators, schedules, models, datasets, figures, metrics, ...)",
+        description="List a registry's names with a one-line doc each: the values config keys, sweep specs and "
+                    "commands accept. Without WHAT, every registry."))
 
     # the sweep and analysis packages own their commands' options; the CLI only wires them in
     for name, module, text in (
@@ -171,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
                                   nodes=args.nodes or 1)
         return run_train(config, overrides, args.out, args.sweep, args.name, args.init_from, args.cache_dir,
                          args.device)
+    if args.command == "ls":
+        from .ls_command import run as run_ls
+
+        return run_ls(args)
     if args.command == "data":
         from .data.data_command import run as run_data_command
 

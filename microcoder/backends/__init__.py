@@ -25,6 +25,8 @@ class Backend:
     """cfg → problems (each names its key and what is allowed); empty when the backend can run cfg as given."""
     run: Callable[..., dict]
     """(cfg, out_dir, *, sweep, run, ...) → the last metrics row."""
+    about: str = ""
+    """One line for `microcoder ls backends`."""
 
 
 BACKENDS: Registry[Backend] = Registry("backend")
@@ -76,8 +78,10 @@ def _run_verl(*args, **kwargs) -> dict:
     return run_verl(*args, **kwargs)
 
 
-BACKENDS.add("local", Backend(check=_check_local, run=_run_local))
-BACKENDS.add("verl", Backend(check=_check_verl, run=_run_verl))
+BACKENDS.add("local", Backend(check=_check_local, run=_run_local,
+                              about="GRPO in this process on a CPU or one GPU (transformers + verl's core_algos)"))
+BACKENDS.add("verl", Backend(check=_check_verl, run=_run_verl,
+                             about="a verl 0.9.1 main_ppo job on a Ray GPU cluster (vLLM rollouts, our plug-in)"))
 
 
 def open_run_store(out_dir, sweep: str, run: str, parent: tuple[str, int] | None, log: Callable[[str], None]):

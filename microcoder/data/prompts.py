@@ -41,7 +41,9 @@ LCB_ANSWER = "### Answer: (use the provided format with backticks)\n\n"
 
 
 @PROMPTS.register("livecodebench")
-def livecodebench(question: str, starter_code: str = "", style: str = "stdin", fn_name: str | None = None) -> list[dict]:
+def livecodebench(question: str, starter_code: str = "", style: str = "stdin",
+                  fn_name: str | None = None) -> list[dict]:
+    """LiveCodeBench's official code-generation prompt (its system message; with or without starter code)."""
     user = f"### Question:\n{question}\n\n"
     if starter_code:
         user += f"### Format: {LCB_WITH_STARTER}\n```python\n{starter_code}\n```\n\n"
@@ -56,6 +58,7 @@ def livecodebench(question: str, starter_code: str = "", style: str = "stdin", f
 
 @PROMPTS.register("plain")
 def plain(question: str, starter_code: str = "", style: str = "stdin", fn_name: str | None = None) -> list[dict]:
+    """The statement, the I/O convention and one instruction: answer in one python block (a user message only)."""
     parts = [question.strip()]
     if starter_code:
         parts.append(f"Complete this code:\n```python\n{starter_code}\n```")

