@@ -22,6 +22,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Optional, Sequence
 
+from microcoder.cli_types import fraction, positive_int
+
 __all__ = ["add_arguments", "draw_all", "draw_sweep", "run"]
 
 
@@ -40,12 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="png", help="comma list of png, pdf, svg (default: png)")
     parser.add_argument("--figure", action="append", default=None, metavar="NAME",
                         help="draw only this figure for every sweep (a name or study number like 9_2; repeatable)")
-    parser.add_argument("--smoothing", type=float, default=0.9,
+    parser.add_argument("--smoothing", type=fraction, default=0.9,
                         help="EMA weight of the bold training curves, in [0, 1) (default: 0.9; 0 = raw)")
-    parser.add_argument("--max-points", type=int, default=2000,
+    parser.add_argument("--max-points", type=positive_int, default=2000,
                         help="thin drawn lines to about this many points (default: 2000)")
     parser.add_argument("--no-report", action="store_true", help="draw figures only (no findings, no report)")
-    parser.add_argument("--jobs", type=int, default=None,
+    parser.add_argument("--jobs", type=positive_int, default=None,
                         help="processes drawing sweeps in parallel (default: one per CPU; 1 = serial)")
 
 

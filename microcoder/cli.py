@@ -18,19 +18,7 @@ import argparse
 import importlib
 import sys
 
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+from .cli_types import positive_float, positive_int
 
 
 BACKEND_FLAGS = {
@@ -59,11 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--evaluator", choices=("microcoder", "strict", "both"), default="both",
                    help="output comparator: the robust MicroCoder-Evaluator, the strict LiveCodeBench-style one, "
                         "or both side by side with their disagreements (default: both)")
-    j.add_argument("--time-limit", type=_positive_float, default=4.0, metavar="S",
+    j.add_argument("--time-limit", type=positive_float, default=4.0, metavar="S",
                    help="wall-clock seconds per test (default: 4)")
-    j.add_argument("--memory-mb", type=_positive_int, default=1024, metavar="M",
+    j.add_argument("--memory-mb", type=positive_int, default=1024, metavar="M",
                    help="address-space limit per program in MiB (default: 1024)")
-    j.add_argument("--workers", type=_positive_int, default=None, help="sandbox workers (default: one per core)")
+    j.add_argument("--workers", type=positive_int, default=None, help="sandbox workers (default: one per core)")
     j.add_argument("--json", action="store_true", help="one JSON object a line per solution and evaluator")
 
     t = sub.add_parser(
@@ -90,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--jobs-address", default=None, metavar="URL",
                    help="verl: Ray Jobs API address (default: $MICROCODER_RAY_JOBS_ADDRESS, else "
                         "http://127.0.0.1:8265)")
-    t.add_argument("--gpus", type=_positive_int, default=None, help="verl: GPUs of the run in all (default: 8)")
-    t.add_argument("--nodes", type=_positive_int, default=None, help="verl: nodes of the run (default: 1)")
+    t.add_argument("--gpus", type=positive_int, default=None, help="verl: GPUs of the run in all (default: 8)")
+    t.add_argument("--nodes", type=positive_int, default=None, help="verl: nodes of the run (default: 1)")
 
     pr = sub.add_parser("probe", help="evaluation jobs on a run's checkpoints (temperature, lengths)",
                         description="Measure a run's checkpoints (or a bare model) and append the results to "
@@ -106,13 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                                 "are probed; omit it to probe --config's model")
         k.add_argument("--steps", default="all" if kind == "temperature" else "last",
                        help="checkpoint steps: all, last, none (the starting model) or a comma list")
-        k.add_argument("--prompts", type=_positive_int, default=64, help="test prompts (default: 64)")
-        k.add_argument("--n", type=_positive_int, default=8, help="samples per prompt (default: 8)")
+        k.add_argument("--prompts", type=positive_int, default=64, help="test prompts (default: 64)")
+        k.add_argument("--n", type=positive_int, default=8, help="samples per prompt (default: 8)")
         if kind == "temperature":
             k.add_argument("--temperatures", default="0.6,0.8,1.0,1.2,1.4,1.6,1.8",
                            help="comma list of evaluation temperatures (default: 0.6 to 1.8 by 0.2)")
         else:
-            k.add_argument("--temperature", type=_positive_float, default=None,
+            k.add_argument("--temperature", type=positive_float, default=None,
                            help="sampling temperature (default: the run's rollout.val_temperature)")
         k.add_argument("--config", default=None, help="run-config YAML for a model without a run folder")
         k.add_argument("--set", nargs="*", default=[], metavar="key=value", help="config overrides (with --config)")

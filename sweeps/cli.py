@@ -20,19 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+from microcoder.cli_types import positive_float, positive_int
 
 
 def _non_negative_int(text: str) -> int:
@@ -67,12 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         q.add_argument("--jobs-address", default=None, metavar="URL",
                        help="Ray Jobs API address the verl runs are submitted to (default: "
                             "$MICROCODER_RAY_JOBS_ADDRESS, else http://<host of --address>:8265)")
-        q.add_argument("--max-concurrent", type=_positive_int, default=None, metavar="N",
+        q.add_argument("--max-concurrent", type=positive_int, default=None, metavar="N",
                        help="runs at once (default: CPUs // cpus_per_run for local runs, GPUs // gpus_per_run for "
                             "verl on a cluster)")
         q.add_argument("--max-failures", type=_non_negative_int, default=None, metavar="N",
                        help="retries of a failed run (default: the spec's max_failures, else 2)")
-        q.add_argument("--progress-every", type=float, default=15.0, metavar="S",
+        q.add_argument("--progress-every", type=positive_float, default=15.0, metavar="S",
                        help="seconds between progress tables when nothing changes (default: 15)")
 
     r = sub.add_parser("run", help="run every run of a spec on Ray Tune (one trial per run)",
@@ -99,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     view.add_argument("--watch", action="store_true",
                       help="a live view from another terminal: the table with a trend of test accuracy and "
                            "diversity per run, refreshed until every run is done or Ctrl-C (sweeps/watch.py)")
-    t.add_argument("--interval", type=_positive_float, default=5.0, metavar="S",
+    t.add_argument("--interval", type=positive_float, default=5.0, metavar="S",
                    help="with --watch: seconds between refreshes (default: 5)")
 
     d = sub.add_parser("dashboard", help="build the sweep's W&B workspace (and report) from its figure's panels",

@@ -15,6 +15,8 @@ import argparse
 import json
 import sys
 
+from microcoder.cli_types import fraction, nonnegative_float, positive_int
+
 SOURCE_HELP = ("livecodebench, deepcoder, deepcoder-{primeintellect,taco,lcbv5,codeforces}, open-r1-verifiable, "
                "open-r1-codeforces, taco, apps, microcoder (our JSONL format: see microcoder/data/sources/"
                "microcoder_jsonl.py)")
@@ -43,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "papers. Problems without a date are outside any window")
     p.add_argument("--release", default=None, metavar="vN",
                    help="livecodebench: read the cumulative release vN from a folder (test.jsonl … testN.jsonl)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="stop after N written problems")
+    p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="stop after N written problems")
     p.add_argument("--template", default="livecodebench", metavar="NAME",
                    help="prompt template (microcoder.data.prompts; same registry as data.prompt_template): "
                         "livecodebench (its official prompt, the default) or plain")
@@ -68,14 +70,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     who = f.add_mutually_exclusive_group(required=True)
     who.add_argument("--model-path", default=None, metavar="DIR", help="an HF causal-LM directory")
     who.add_argument("--preset", default=None, metavar="NAME", help="a model preset (micro, smollm2-135m)")
-    f.add_argument("--n", type=int, default=8, help="responses per problem (default: 8)")
-    f.add_argument("--low", type=float, default=0.0, help="lowest pass rate kept (default: 0.0)")
-    f.add_argument("--high", type=float, default=1.0, help="highest pass rate kept (default: 1.0)")
-    f.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default: 1.0)")
-    f.add_argument("--max-new-tokens", type=int, default=1024, help="response length limit (default: 1024)")
+    f.add_argument("--n", type=positive_int, default=8, help="responses per problem (default: 8)")
+    f.add_argument("--low", type=fraction, default=0.0, help="lowest pass rate kept (default: 0.0)")
+    f.add_argument("--high", type=fraction, default=1.0, help="highest pass rate kept (default: 1.0)")
+    f.add_argument("--temperature", type=nonnegative_float, default=1.0, help="sampling temperature (default: 1.0)")
+    f.add_argument("--max-new-tokens", type=positive_int, default=1024, help="response length limit (default: 1024)")
     f.add_argument("--evaluator", default="microcoder", help="microcoder (robust, default) or strict")
-    f.add_argument("--limit", type=int, default=None, metavar="N", help="sample only the first N problems")
-    f.add_argument("--batch-prompts", type=int, default=16, metavar="N", help="prompts per sampling batch")
+    f.add_argument("--limit", type=positive_int, default=None, metavar="N", help="sample only the first N problems")
+    f.add_argument("--batch-prompts", type=positive_int, default=16, metavar="N", help="prompts per sampling batch")
     f.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     f.add_argument("--json", action="store_true", help="print the manifest entry as JSON")
 
@@ -86,8 +88,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                    "id with its test id; --write-clean writes the training split without them.")
     d.add_argument("train", help="prepared training folder or .jsonl file")
     d.add_argument("test", help="prepared test folder or .jsonl file")
-    d.add_argument("--n", type=int, default=13, help="words per n-gram (default: 13)")
-    d.add_argument("--min-overlap", type=float, default=0.5, metavar="F",
+    d.add_argument("--n", type=positive_int, default=13, help="words per n-gram (default: 13)")
+    d.add_argument("--min-overlap", type=fraction, default=0.5, metavar="F",
                    help="flag pairs sharing at least this fraction of n-grams (default: 0.5)")
     d.add_argument("--write-clean", default=None, metavar="DIR", help="write TRAIN's train split without the "
                                                                       "overlapping problems to DIR")
