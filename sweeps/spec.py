@@ -321,6 +321,13 @@ def parse_spec(data: Any, source: Optional[str] = None, scale: Optional[str] = N
     for key in ("description", "figure"):
         if key in data and data[key] is not None and not isinstance(data[key], (str, int, float)):
             problems.append(f"{key}: expected text, got {data[key]!r}")
+    if isinstance(data.get("figure"), (str, int, float)) and not isinstance(data.get("figure"), bool):
+        from analysis.figures import figure_name  # the figure registry: a name or the study's number
+
+        try:
+            figure_name(str(data["figure"]))
+        except KeyError as e:
+            problems.append(f"figure: {str(e).strip(chr(39))} (or a study figure number such as 7_2)")
     base = data.get("base")
     if base is not None and not isinstance(base, str):
         problems.append(f"base: expected a preset name or a run-config YAML path, got {base!r}")
