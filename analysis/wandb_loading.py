@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.runs import RunRecord, Runs, SweepMeta, build_runs
+from microcoder.run_store import atomic_write
 
 __all__ = ["DEFAULT_CACHE", "history_columns", "load_wandb_offline", "offline_columns", "wandb_online_records"]
 
@@ -160,14 +160,6 @@ def load_wandb_offline(paths: Iterable[Union[str, Path]]) -> Runs:
 
 # ---------------------------------------------------------------------------------------------- online
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def _cache_dir(cache_dir: Union[str, Path, None], project: str, group: Optional[str]) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", project.replace("/", "__"))
     return Path(cache_dir or DEFAULT_CACHE) / safe / re.sub(r"[^A-Za-z0-9._-]+", "_", group or "_all")
@@ -194,7 +186,7 @@ def _fetch(project: str, group: Optional[str], cache: Path, api: Any) -> list[di
         index.append({"id": run.id, "name": run.name, "group": run.group, "job_type": run.job_type,
                       "state": getattr(run, "state", None), "config": _plain_config(dict(run.config)),
                       "file": path.name})
-    _atomic_write_text(cache / "index.json", json.dumps(index, default=str, indent=1))
+    atomic_write(cache / "index.json", json.dumps(index, default=str, indent=1))
     return index
 
 

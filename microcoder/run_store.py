@@ -51,7 +51,8 @@ from typing import Any, Optional, Union
 
 import yaml
 
-__all__ = ["MetricRows", "RunStore", "RunStoreError", "STATES", "STATUS_FIELDS", "plain_config", "utc_now"]
+__all__ = ["MetricRows", "RunStore", "RunStoreError", "STATES", "STATUS_FIELDS", "atomic_write", "plain_config",
+           "utc_now"]
 
 STATES = ("pending", "running", "finished", "failed", "killed")
 """Run states: pending (planned, not started), running, finished (completed), failed (raised), killed (stopped)."""
@@ -147,12 +148,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _atomic_write(path: Path, data: Union[str, bytes]) -> None:
-    """Write `data` to `path` so that readers see the old or the new file whole, never a mix."""
+def atomic_write(path: Union[str, os.PathLike], data: Union[str, bytes]) -> None:
+    """Write `data` to `path` so that readers see the old or the new file whole, never a mix; durable (the file
+    and its folder are fsync'ed) when this returns. The one atomic write of the project (run store, sweep.json,
+    trial and stop records, dashboard records, caches)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644)  # as an ordinary file (mkstemp's 0600 would hide it from other users of the cluster)
         _write_all(fd, raw)
         os.fsync(fd)
         os.close(fd)
@@ -201,6 +206,16 @@ class RunStore:
         p = Path(path)
         return cls(p.parent.parent, p.parent.name, p.name)
 
+    @classmethod
+    def of_checkpoint(cls, path: Union[str, os.PathLike]) -> tuple["RunStore", int]:
+        """(the store, the step) of a checkpoint folder `.../<sweep>/<run>/checkpoints/global_step_<k>` (either
+        backend's); raises RunStoreError for any other path."""
+        p = Path(path).resolve()
+        m = _CHECKPOINT_RE.match(p.name)
+        if m is None or p.parent.name != "checkpoints":
+            raise RunStoreError(f"{path}: not a checkpoint folder (…/<sweep>/<run>/checkpoints/global_step_K)")
+        return cls.at(p.parent.parent), int(m.group(1))
+
     def __repr__(self) -> str:
         return f"RunStore({str(self.dir)!r})"
 
@@ -239,7 +254,7 @@ class RunStore:
     def write_config(self, config: Any) -> Path:
         """Write the fully resolved config as YAML (atomically). `config`: a mapping, a dataclass such as
         RunConfig, or an OmegaConf DictConfig (interpolations resolved)."""
-        _atomic_write(self.config_path, yaml.safe_dump(plain_config(config), sort_keys=False, allow_unicode=True))
+        atomic_write(self.config_path, yaml.safe_dump(plain_config(config), sort_keys=False, allow_unicode=True))
         return self.config_path
 
     def read_config(self) -> Optional[dict]:
@@ -351,7 +366,7 @@ class RunStore:
         kept = [r for r in rows if keep_upto is not None and r["step"] <= keep_upto]
         dropped = len(rows) - len(kept)
         if self.metrics_path.exists() and (dropped or rows.skipped):
-            _atomic_write(self.metrics_path, "".join(_dumps(r) + "\n" for r in kept))
+            atomic_write(self.metrics_path, "".join(_dumps(r) + "\n" for r in kept))
         self._last_logged = kept[-1]["step"] if kept else None
         self._last_step = keep_upto  # even if step keep_upto itself was never logged
         self._opened = True
@@ -407,7 +422,7 @@ class RunStore:
         status["updated_at"] = utc_now()
         ordered = {"state": state, **{k: status[k] for k in STATUS_FIELDS if status.get(k) is not None}}
         ordered.update({k: v for k, v in status.items() if k not in ordered and k not in STATUS_FIELDS})
-        _atomic_write(self.status_path, json.dumps(ordered, indent=2) + "\n")
+        atomic_write(self.status_path, json.dumps(ordered, indent=2) + "\n")
         return ordered
 
     def read_status(self) -> Optional[dict]:
@@ -430,7 +445,7 @@ class RunStore:
             text = "".join(_dumps(dict(r)) + "\n" for r in rows)
         except (TypeError, ValueError) as e:
             raise RunStoreError(f"{self.name}: samples of step {step}: {e}") from None
-        _atomic_write(path, text)
+        atomic_write(path, text)
         return path
 
     def read_samples(self, step: int) -> list[dict]:
@@ -470,7 +485,7 @@ class RunStore:
 
     def mark_checkpoint_complete(self, step: int) -> None:
         """Record that checkpoint `step` is completely written (verl's latest_checkpointed_iteration.txt)."""
-        _atomic_write(self.checkpoints_dir / VERL_LATEST_FILE, f"{_check_step(step)}\n")
+        atomic_write(self.checkpoints_dir / VERL_LATEST_FILE, f"{_check_step(step)}\n")
 
     def latest_checkpoint(self) -> Optional[tuple[int, Path]]:
         """(step, path) to resume from, or None. verl's rule first: the step named in

@@ -15,6 +15,7 @@ import sys
 import time
 
 from microcoder.config import ConfigError, load_config
+from microcoder.run_store import RunStore
 
 
 def format_step(step: int, total: int, m: dict) -> str:
@@ -60,11 +61,11 @@ def run_train(config_path: str | None, overrides: list[str], out: str, sweep: st
         ckpt = Path(init_from).resolve()
         try:
             step = int(read_state(ckpt)["step"])
+            parent_store, _ = RunStore.of_checkpoint(ckpt)
         except (OSError, KeyError, ValueError) as e:
             print(f"error: --init-from {init_from}: not a checkpoint folder ({e})", file=sys.stderr)
             return 2
-        # …/<sweep>/<run>/checkpoints/global_step_K → parent "<sweep>/<run>" at step K (status.json records it)
-        parent = (f"{ckpt.parent.parent.parent.name}/{ckpt.parent.parent.name}", step)
+        parent = (parent_store.name, step)  # status.json records the branch's parent and step
     run_local(cfg, out, sweep=sweep, run=run, init_from=init_from, parent=parent, cache_dir=cache_dir,
               device=device, progress=progress, log=lambda s: print(s, flush=True))
     print(f"run folder: {out}/{sweep}/{run}")
@@ -75,7 +76,6 @@ def run_train_verl(config_path: str | None, overrides: list[str], out: str, swee
                    init_from: str | None, *, dry_run: bool = False, jobs_address: str | None = None, gpus: int = 8,
                    nodes: int = 1) -> int:
     """`microcoder train --backend verl`: print (--dry-run) or run the run's verl job."""
-    import re
     from pathlib import Path
 
     from microcoder.backends.verl.launch import verl_job
@@ -89,12 +89,12 @@ def run_train_verl(config_path: str | None, overrides: list[str], out: str, swee
     run = name or time.strftime("run-%Y%m%d-%H%M%S")
     parent = None
     if init_from:
-        ckpt = Path(init_from).resolve()
-        m = re.match(r"^global_step_(\d+)$", ckpt.name)
-        if m is None:
-            print(f"error: --init-from {init_from}: not a verl checkpoint folder (…/global_step_K)", file=sys.stderr)
+        try:
+            parent_store, step = RunStore.of_checkpoint(init_from)
+        except ValueError as e:
+            print(f"error: --init-from {e}", file=sys.stderr)
             return 2
-        parent = (f"{ckpt.parent.parent.parent.name}/{ckpt.parent.parent.name}", int(m.group(1)))
+        parent = (parent_store.name, step)
     try:
         job = verl_job(cfg, run_dir=Path(out) / sweep / run, run=run, sweep=sweep, gpus_per_run=gpus,
                        nodes_per_run=nodes, resume_from=init_from)

@@ -30,13 +30,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from analysis.figures import FIGURES, figure_name
 from analysis.figures.layout import X_AXES, LinePanel, Row, SpecialPanel
 from analysis.figures.registry import DrawOptions
+
+from microcoder.run_store import atomic_write
 
 from .expand import value_text
 from .plan import Plan, differ_text, load_plan, make_plan
@@ -293,10 +294,7 @@ LOGIN_HELP = ("no W&B login: run `wandb login` (or set WANDB_API_KEY; WANDB_BASE
 
 
 def _write_record(sweep_dir: Path, record: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{DASHBOARD_FILE}.", dir=sweep_dir)
-    with os.fdopen(fd, "w") as f:
-        json.dump(record, f, indent=1)
-    os.replace(tmp, sweep_dir / DASHBOARD_FILE)
+    atomic_write(sweep_dir / DASHBOARD_FILE, json.dumps(record, indent=1))
 
 
 def read_record(sweep_dir: Optional[Path]) -> dict:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
+
+from microcoder.run_store import atomic_write
 
 from .expand import PlannedRun, expand, value_text
 from .spec import SpecError, SweepSpec, load_spec, parse_spec
@@ -209,13 +210,7 @@ def save_plan(plan: Plan, sweep_dir: str | Path) -> Path:
         "runs": [r.to_dict() for r in plan.runs],
     }
     path = sweep_dir / PLAN_FILE
-    fd, tmp = tempfile.mkstemp(prefix=f".{PLAN_FILE}.", dir=sweep_dir)
-    os.fchmod(fd, 0o644)
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=1, allow_nan=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, indent=1, allow_nan=True))
     return path
 
 

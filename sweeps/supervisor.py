@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from microcoder.run_store import VERL_LATEST_FILE, RunStore, utc_now
+from microcoder.run_store import VERL_LATEST_FILE, RunStore, atomic_write, utc_now
 
 from .plan import load_plan
 from .status import STOP_FILE, is_done, pid_alive, read_stop
@@ -173,10 +173,7 @@ class Supervisor:
             info = {"attempt": info.get("attempt", 0) + 1, "supervisor_pid": os.getpid(),
                     "host": socket.gethostname(), "started_at": utc_now()}
         info.update(fields)
-        self.store.dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info))
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(info))
 
     def _wait_for_parent(self) -> None:
         parent = RunStore(self.out, self.plan.name, self.planned.parent)
@@ -239,9 +236,7 @@ class Supervisor:
                     reason = watch.update(row) if stopped is None and not exited else None
                     if reason is not None:
                         stopped = reason
-                        tmp = store.dir / (STOP_FILE + ".tmp")
-                        tmp.write_text(json.dumps(reason))
-                        os.replace(tmp, store.dir / STOP_FILE)
+                        atomic_write(store.dir / STOP_FILE, json.dumps(reason))
                     last = self._result(row, **({"stopped": 1} if reason else {}))
                     report(last)
                     if reason is not None:

@@ -305,3 +305,13 @@ def test_checkpoints_use_verls_naming_and_the_latest_is_found(store):
     store.mark_checkpoint_complete(10)  # verl's marker: step 20 was not completely saved
     assert (store.checkpoints_dir / "latest_checkpointed_iteration.txt").read_text().strip() == "10"
     assert store.latest_checkpoint() == (10, store.checkpoint_path(10))
+
+
+def test_a_checkpoint_folder_names_its_run_store_and_step(tmp_path):
+    store = RunStore(tmp_path, "sweep", "run")
+    path = store.checkpoint_path(140)
+    found, step = RunStore.of_checkpoint(path)
+    assert (found.dir, found.name, step) == (store.dir, "sweep/run", 140)
+    for bad in (store.dir, tmp_path / "global_step_3", store.checkpoints_dir / "step_3"):
+        with pytest.raises(RunStoreError, match="not a checkpoint folder"):
+            RunStore.of_checkpoint(bad)
