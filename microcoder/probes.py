@@ -25,7 +25,9 @@ from microcoder.config import RunConfig, from_dict, load_config
 
 
 def _rows_path(run_dir: Path, kind: str) -> Path:
-    path = Path(run_dir) / "probes" / f"{kind}.jsonl"
+    from microcoder.run_store import RunStore
+
+    path = RunStore.at(run_dir).probe_path(kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -38,7 +40,9 @@ def _append(path: Path, row: dict) -> None:
 
 def read_probe(run_dir: str | Path, kind: str) -> list[dict]:
     """Rows of `probes/<kind>.jsonl` (a torn last line is skipped)."""
-    path = Path(run_dir) / "probes" / f"{kind}.jsonl"
+    from microcoder.run_store import RunStore
+
+    path = RunStore.at(run_dir).probe_path(kind)
     rows = []
     if path.exists():
         for line in path.read_text().splitlines():

@@ -8,6 +8,12 @@ What: `RunStore` owns `runs/<sweep>/<run>/` (design.md §1):
     samples/        `step_000010.jsonl`: rows of prompts/responses/rewards of one step (`write_samples`)
     checkpoints/    `global_step_<k>/`, verl's naming (`checkpoint_path`, `latest_checkpoint`)
     wandb/          written by W&B itself when `microcoder.tracking.Tracker` runs in this directory
+    probes/         `<kind>.jsonl`: the probes' rows (`probe_path`; microcoder.probes)
+    trial.json, stopped.json, worker.log
+                    a sweep's supervisor: its attempts, the stop rule that ended the run, the worker's output
+                    (`trial_path`, `stop_path`, `worker_log_path`; sweeps.supervisor)
+    verl_metrics.jsonl
+                    verl's file logger of a verl run, which run_verl tails (`verl_metrics_path`)
 
 Why: it is the source of truth of a run. W&B is a view that may be offline, disabled or broken; the analysis,
 Ray Tune and the sweep's resume logic read this directory. So it must survive the run being killed at any
@@ -51,8 +57,8 @@ from typing import Any, Optional, Union
 
 import yaml
 
-__all__ = ["MetricRows", "RunStore", "RunStoreError", "STATES", "STATUS_FIELDS", "atomic_write", "plain_config",
-           "utc_now"]
+__all__ = ["MetricRows", "RunStore", "RunStoreError", "STATES", "STATUS_FIELDS", "STOP_FILE", "TRIAL_FILE",
+           "atomic_write", "plain_config", "utc_now"]
 
 STATES = ("pending", "running", "finished", "failed", "killed")
 """Run states: pending (planned, not started), running, finished (completed), failed (raised), killed (stopped)."""
@@ -73,6 +79,8 @@ STATUS_FIELDS: dict[str, tuple[type, ...]] = {
 """Fields of status.json besides `state`, with their types (each may also be None)."""
 
 _STEP_FILE_RE = re.compile(r"^step_(\d+)\.jsonl$")
+TRIAL_FILE = "trial.json"
+STOP_FILE = "stopped.json"
 _CHECKPOINT_RE = re.compile(r"^global_step_(\d+)$")
 VERL_LATEST_FILE = "latest_checkpointed_iteration.txt"  # verl writes it after a checkpoint is complete
 
@@ -240,6 +248,30 @@ class RunStore:
     @property
     def checkpoints_dir(self) -> Path:
         return self.dir / "checkpoints"
+
+    @property
+    def trial_path(self) -> Path:
+        """The sweep supervisor's record of this run's attempts."""
+        return self.dir / TRIAL_FILE
+
+    @property
+    def stop_path(self) -> Path:
+        """The stop rule that ended this run early, when one did."""
+        return self.dir / STOP_FILE
+
+    @property
+    def worker_log_path(self) -> Path:
+        """The output of the sweep worker process that trains this run."""
+        return self.dir / "worker.log"
+
+    @property
+    def verl_metrics_path(self) -> Path:
+        """verl's file logger of a verl run (VERL_FILE_LOGGER_PATH)."""
+        return self.dir / "verl_metrics.jsonl"
+
+    def probe_path(self, kind: str) -> Path:
+        """The rows of one probe kind (`temperature`, `lengths`)."""
+        return self.dir / "probes" / f"{_check_name('probe', kind)}.jsonl"
 
     @property
     def name(self) -> str:

@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from microcoder.run_store import RunStore
+from microcoder.run_store import STOP_FILE, RunStore
 
 __all__ = ["STOP_FILE", "RunView", "counts", "format_status", "is_done", "pid_alive", "read_stop", "run_views"]
 
-STOP_FILE = "stopped.json"
 """Written in a run folder when a stop rule ended the run: {"rule", "metric", "value", "step"}."""
 DISPLAY = (("acc", "train/accuracy", "{:.3f}"), ("test", "test/accuracy", "{:.3f}"),
            ("div", "train/response_diversity", "{:.3f}"), ("len", "train/response_length", "{:.1f}"),
@@ -51,7 +50,7 @@ def pid_alive(pid: int) -> bool:
 
 def read_stop(store: RunStore) -> Optional[dict]:
     try:
-        return json.loads((store.dir / STOP_FILE).read_text())
+        return json.loads(store.stop_path.read_text())
     except (FileNotFoundError, ValueError):
         return None
 

@@ -39,15 +39,13 @@ from typing import Callable, Optional
 from microcoder.run_store import VERL_LATEST_FILE, RunStore, atomic_write, utc_now
 
 from .plan import load_plan
-from .status import STOP_FILE, is_done, pid_alive, read_stop
+from .status import is_done, pid_alive, read_stop
 from .stop_rules import StopWatch
 
 __all__ = ["MetricsTail", "RunFailed", "Supervisor", "checkpoint_ready", "stop_stale_writer", "trial"]
 
-TRIAL_FILE = "trial.json"
 """Written in the run folder by each attempt: {attempt, supervisor_pid, host, started_at, child_pid, and once the
 run's process has ended child_wall_s (its lifetime, seconds) and exit_code}."""
-WORKER_LOG = "worker.log"
 
 
 class RunFailed(RuntimeError):
@@ -164,7 +162,7 @@ class Supervisor:
 
     def _record(self, **fields) -> None:
         """Update trial.json: {attempt, supervisor_pid, host, child_pid, started_at, child_wall_s, exit_code}."""
-        path = self.store.dir / TRIAL_FILE
+        path = self.store.trial_path
         try:
             info = json.loads(path.read_text())
         except (FileNotFoundError, ValueError):
@@ -191,7 +189,7 @@ class Supervisor:
                    MICROCODER_SUPERVISOR_PID=str(os.getpid()))
         cwd = self.plan.cwd if Path(self.plan.cwd).is_dir() else str(self.out)
         self.store.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.store.dir / WORKER_LOG, "ab") as logf:
+        with open(self.store.worker_log_path, "ab") as logf:
             logf.write(f"\n=== {utc_now()} attempt by supervisor {os.getpid()} on {socket.gethostname()}\n".encode())
             logf.flush()
             return subprocess.Popen([sys.executable, "-m", "sweeps.worker", str(self.sweep_dir), self.planned.name],
@@ -200,7 +198,7 @@ class Supervisor:
 
     def _log_tail(self, lines: int = 30) -> str:
         try:
-            text = (self.store.dir / WORKER_LOG).read_text(errors="replace")
+            text = (self.store.worker_log_path).read_text(errors="replace")
         except FileNotFoundError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
@@ -236,7 +234,7 @@ class Supervisor:
                     reason = watch.update(row) if stopped is None and not exited else None
                     if reason is not None:
                         stopped = reason
-                        atomic_write(store.dir / STOP_FILE, json.dumps(reason))
+                        atomic_write(store.stop_path, json.dumps(reason))
                     last = self._result(row, **({"stopped": 1} if reason else {}))
                     report(last)
                     if reason is not None:
@@ -254,7 +252,7 @@ class Supervisor:
         status = store.read_status() or {}
         if stopped is not None:
             if status.get("state") == "finished":  # it completed before the stop reached it: not stopped
-                (store.dir / STOP_FILE).unlink(missing_ok=True)
+                store.stop_path.unlink(missing_ok=True)
             elif status.get("state") != "killed":
                 store.set_status("killed", ended_at=utc_now(), last_step=store.last_step())
             return last
@@ -264,7 +262,7 @@ class Supervisor:
         errors = [ln for ln in ((status.get("error") or "").strip().splitlines() or tail.splitlines()) if ln.strip()]
         why = f": {errors[-1].strip()[:200]}" if errors else ""
         raise RunFailed(f"run {self.planned.name} exited with code {rc} (state {status.get('state')}){why}\n"
-                        f"last lines of {store.dir / WORKER_LOG}:\n{tail}")
+                        f"last lines of {store.worker_log_path}:\n{tail}")
 
 
 def trial(config: dict) -> None:

@@ -36,6 +36,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from microcoder.config import RunConfig
 from microcoder.data.resolve import data_dir
+from microcoder.run_store import RunStore
 
 from .translate import DEFAULT_KEEP_LAST, verl_overrides
 
@@ -43,7 +44,6 @@ __all__ = ["PLUGIN_MODULE", "AddressError", "VerlJob", "job_env", "jobs_address"
            "ray_address", "verl_job"]
 
 PLUGIN_MODULE = "microcoder.backends.verl.plugin"
-METRICS_FILE = "verl_metrics.jsonl"
 JOBS_PORT = 8265
 JOBS_ADDRESS_ENV = "MICROCODER_RAY_JOBS_ADDRESS"
 RUNTIME_ENV_ENV = "MICROCODER_RUNTIME_ENV"
@@ -139,7 +139,7 @@ def job_env(cfg: RunConfig, run_dir: str | Path, base: Optional[Mapping[str, str
     env.update({k: v for k, v in environ.items() if k.startswith("MICROCODER_") and k not in PROCESS_LOCAL})
     env["MICROCODER_DATA_DIR"] = str(data_dir(environ).resolve())
     env["VERL_USE_EXTERNAL_MODULES"] = PLUGIN_MODULE
-    env["VERL_FILE_LOGGER_PATH"] = str(Path(run_dir).resolve() / METRICS_FILE)
+    env["VERL_FILE_LOGGER_PATH"] = str(RunStore.at(Path(run_dir).resolve()).verl_metrics_path)
     env["WANDB_MODE"] = _WANDB_MODES.get(cfg.tracking.mode, "offline")
     return dict(sorted(env.items()))
 
