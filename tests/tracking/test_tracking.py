@@ -11,7 +11,7 @@ wandb = pytest.importorskip("wandb")
 from microcoder import metrics as M  # noqa: E402
 from microcoder.run_store import RunStore  # noqa: E402
 from microcoder.tracking import Tracker, TrackingWarning, resolve_mode, wandb_metric_axes  # noqa: E402
-from microcoder.wandb_offline import offline_run_files, read_offline_run  # noqa: E402
+from microcoder.wandb_offline import offline_run_files  # noqa: E402
 
 CONFIG = {"actor": {"lr": 5e-5}, "rollout": {"temperature": {"kind": "staged", "stages": [[0, 0.6], [140, 1.8]]}},
           "tracking": {"project": "from-config", "mode": "offline"}}
@@ -53,9 +53,9 @@ def test_each_step_lands_in_the_run_store_and_in_wandb_with_the_same_values(trac
             assert same_value(stored[key], value) and same_value(logged[key], value), (stored["step"], key)
 
 
-def test_the_wandb_run_is_named_as_in_the_design_and_carries_the_config(tracked):
+def test_the_wandb_run_is_named_as_in_the_design_and_carries_the_config(tracked, offline_run_when):
     store, tracker = tracked
-    run = read_offline_run(store.dir)
+    run = offline_run_when(store.dir, lambda r: r.get("exit_code") is not None)
     assert (run["project"], run["group"], run["job_type"], run["name"], run["tags"]) == (
         "microcoder-test", "kl_clip", "grpo", "grpo-s0", ["demo"])
     assert run["id"] == tracker.wandb_id == store.read_status()["wandb_id"]
