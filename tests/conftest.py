@@ -29,7 +29,7 @@ def tiny_model(tmp_path_factory):
     return tiny_model_dir(tmp_path_factory.mktemp("tiny") / "model")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def offline_run_when():
     """read_offline_run(path) once `ready(run)` holds: wandb-core may still be writing the .wandb file when
     finish() returns (seen in CI under load). Bounded: after `timeout_s` the last read is returned as it is."""
