@@ -137,7 +137,7 @@ def test_loading_twice_gives_the_same_frame(study_root, study):
     pd.testing.assert_frame_equal(again.frame.reset_index(drop=True), study.frame.reset_index(drop=True))
 
 
-def test_wandb_offline_files_load_like_the_run_store(tmp_path, monkeypatch):
+def test_wandb_offline_files_load_like_the_run_store(tmp_path, monkeypatch, offline_run_when):
     """A real W&B offline run (written by microcoder.tracking.Tracker) reads back to the same values."""
     pytest.importorskip("wandb")
     from microcoder.tracking import Tracker
@@ -148,6 +148,7 @@ def test_wandb_offline_files_load_like_the_run_store(tmp_path, monkeypatch):
     with Tracker(store, project="test", sweep="sw", arm="arm1", run_name="arm1-s0", config={"a": {"b": 1}}) as tr:
         for s in range(4):
             tr.log(s, {"train/accuracy": s / 4, "test/accuracy": 0.5 + s / 100})
+    offline_run_when(store.dir, lambda r: r.get("exit_code") is not None)  # wandb-core may still be writing
     store_runs = load_run_store([tmp_path])
     wb_runs = load_run_store([tmp_path], prefer="wandb-offline")
     assert set(wb_runs.table["source"]) == {"wandb-offline"}

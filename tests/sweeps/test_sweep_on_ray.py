@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from microcoder.run_store import RunStore
-from microcoder.wandb_offline import read_offline_run
 from sweeps.dispatch import dispatch
 from sweeps.expand import expand
 from sweeps.plan import Plan, save_plan
@@ -75,7 +74,8 @@ def read_json(path: Path) -> dict:
         return {}
 
 
-def test_killed_runs_are_retried_branches_wait_for_checkpoints_and_stop_rules_stop(ray_address, tmp_path):
+def test_killed_runs_are_retried_branches_wait_for_checkpoints_and_stop_rules_stop(ray_address, tmp_path,
+                                                                                     offline_run_when):
     """a, b and c are the same run under three names. b's training process and c's trial supervisor are
     SIGKILLed mid-run: both are retried, resume from their checkpoints and end exactly where the untouched a
     ends. `hot` branches a at step 2 at T=1.6, and the rule `train/temperature > 1.5` stops it at its first step.
@@ -136,10 +136,10 @@ def test_killed_runs_are_retried_branches_wait_for_checkpoints_and_stop_rules_st
     assert not (store["after-broken-s0"].dir / "trial.json").exists()  # never started
 
     # (the killed runs' W&B segments may be torn by the SIGKILL; the untouched run's is read)
-    offline = read_offline_run(store["a-s0"].dir)
+    offline = offline_run_when(store["a-s0"].dir, lambda r: r.get("exit_code") is not None)
     assert (offline["group"], offline["job_type"], offline["name"]) == ("retry", "a", "a-s0")
     assert offline["config"]["actor"]["ppo_mini_batch_size"] == 4  # the full run config
-    assert "rollout.temperature=1.6" in read_offline_run(hot.dir)["tags"]
+    assert "rollout.temperature=1.6" in offline_run_when(hot.dir, lambda r: bool(r.get("tags")))["tags"]
 
 
 def test_resume_after_the_driver_is_killed_gives_the_uninterrupted_result(ray_address, tmp_path):
