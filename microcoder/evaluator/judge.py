@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .checker import run_checker
 from .comparators import COMPARATORS, PLATFORM_CONVENTIONS, compare
 from .conventions import JudgingRules, judging_rules
-from .extraction import extract_code, has_answer
+from .extraction import extract_code
 from .problems import Problem, ProblemError, problem_from_ground_truth
 from .sandbox import Limits, RunResult, Sandbox, SandboxPool, decode_value, shared_pool
 
@@ -228,7 +228,8 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     lim = {k: kwargs.get(k, extra.get(k)) for k in ("time_limit_s", "memory_mb")}
     limits = Limits(**{k: v for k, v in lim.items() if v is not None})
     text = solution_str or ""
-    row = {"score": 0.0, "acc": 0.0, "answered": has_answer(text),
+    code = extract_code(text)  # once: `answered` is has_answer(text), i.e. a code block was extracted
+    row = {"score": 0.0, "acc": 0.0, "answered": code is not None,
            "platform": str(extra.get("platform") or "unknown"), "difficulty": str(extra.get("difficulty") or "unknown"),
            "verdict": "error", "passed": 0, "total": 0}
     try:
@@ -236,7 +237,7 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     except ProblemError:
         return row
     pool = shared_pool(int(kwargs.get("workers_per_node") or 1))
-    v = judge(extract_code(text), problem, evaluator, limits, pool=pool)
+    v = judge(code, problem, evaluator, limits, pool=pool)
     row.update(score=1.0 if v.ok else 0.0, acc=1.0 if v.ok else 0.0, verdict=v.verdict, passed=v.passed,
                total=v.total, platform=str(problem.platform or row["platform"]),
                difficulty=str(problem.difficulty or row["difficulty"]))

@@ -6,21 +6,10 @@ LiveCodeBench prepends its `import_string` to call-style code and to stdin progr
 
 import pytest
 
-from microcoder.evaluator import Limits, Problem, SandboxPool, judge_multi
+from microcoder.evaluator import Problem, judge_multi
 from microcoder.evaluator.jail_worker import IMPORT_HEADER
 
-LIM = Limits(time_limit_s=4.0, memory_mb=512)
-BOTH = ("microcoder", "strict")
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(1) as p:
-        yield p
-
-
-def verdicts(code, problem, pool):
-    return {e: v.verdict for e, v in judge_multi(code, problem, BOTH, LIM, pool=pool, stop_early=False).items()}
+from both_evaluators import LIM, verdicts  # tests/evaluator/both_evaluators.py; `pool`: conftest.py
 
 
 PERMS = Problem.from_dict({"id": "permute", "style": "call", "fn_name": "permute", "platform": "leetcode", "tests": [

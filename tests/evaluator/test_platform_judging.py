@@ -5,22 +5,11 @@ import json
 
 import pytest
 
-from microcoder.evaluator import Limits, Problem, SandboxPool, compute_score, judge_multi
+from microcoder.evaluator import Problem, compute_score
 from microcoder.evaluator.comparators import compare
 from microcoder.evaluator.conventions import JudgingRules
 
-LIM = Limits(time_limit_s=4.0, memory_mb=512)
-BOTH = ("microcoder", "strict")
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with SandboxPool(1) as p:
-        yield p
-
-
-def verdicts(code, problem, pool):
-    return {e: v.verdict for e, v in judge_multi(code, problem, BOTH, LIM, pool=pool, stop_early=False).items()}
+from both_evaluators import BOTH, verdicts  # tests/evaluator/both_evaluators.py; `pool`: conftest.py
 
 
 def yes_no(platform, **options):
