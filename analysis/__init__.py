@@ -1,7 +1,7 @@
 """Analysis: load runs into pandas and redraw the study's figures, results table and report (design.md §1).
 
     loading.py         run-store folders (and sweep.json) → `Runs`; `load(...)` also adds W&B online runs
-    wandb_loading.py   W&B online (`wandb.Api`, full `scan_history`, parquet cache) and offline `.wandb` files
+    wandb_loading.py   W&B online (`wandb.Api`, full `scan_history`, parquet cache)
     records.py, runs.py, sweep.py   run records → the tidy DataFrame (`Runs.frame`) and per-sweep views (`Sweep`)
     smoothing.py, curves.py         EMA, mean and 95 % band over seeds, bootstrap; per-arm curves
     style.py, figures/              the study's look; one function per study figure in the FIGURES registry

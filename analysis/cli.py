@@ -3,7 +3,6 @@
     microcoder figures runs/                          # every sweep under the run-store root
     microcoder figures runs/kl_clip runs/demo --out figures/ --format png,pdf,svg
     microcoder figures --wandb me/microcoder --sweep kl_clip       # W&B online (cached as parquet)
-    microcoder figures runs/kl_clip --wandb-offline                # the runs' W&B offline files instead
 
 For each sweep found, draws the figures it maps to (`analysis.figures.registry.figures_for`), the results table
 where the figure has one, measures the study's claims (`analysis.findings`), and writes
@@ -29,12 +28,10 @@ __all__ = ["add_arguments", "draw_all", "draw_sweep", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("runs_dirs", nargs="*", metavar="RUNS_DIR",
-                        help="run-store roots, sweep folders or run folders (any mix), or W&B offline folders")
+                        help="run-store roots, sweep folders or run folders (any mix)")
     parser.add_argument("--wandb", default=None, metavar="ENTITY/PROJECT",
                         help="also load the W&B runs of this project (online; cached, see --cache-dir)")
     parser.add_argument("--sweep", default=None, metavar="NAME", help="the W&B group (= sweep) to load with --wandb")
-    parser.add_argument("--wandb-offline", action="store_true",
-                        help="read each run's W&B offline files (wandb/offline-run-*) instead of metrics.jsonl")
     parser.add_argument("--refresh", action="store_true", help="fetch W&B runs again instead of reading the cache")
     parser.add_argument("--cache-dir", default=None,
                         help="W&B parquet cache (default: $MICROCODER_WANDB_CACHE or ~/.cache/microcoder/wandb)")
@@ -176,8 +173,7 @@ def run(args: argparse.Namespace) -> int:
         print("give run folders (RUNS_DIR...) and/or --wandb ENTITY/PROJECT --sweep NAME", file=sys.stderr)
         return 2
     try:
-        runs = load(args.runs_dirs, wandb=args.wandb, group=args.sweep,
-                    prefer="wandb-offline" if args.wandb_offline else "runstore", cache_dir=args.cache_dir,
+        runs = load(args.runs_dirs, wandb=args.wandb, group=args.sweep, cache_dir=args.cache_dir,
                     refresh=args.refresh)
     except ValueError as e:
         print(f"figures: {e}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """The loaded study: one tidy DataFrame of every logged value, a table of runs, and per-sweep views.
 
-What: every source (run store, W&B online, W&B offline; see `loading.py`, `wandb_loading.py`) reads its runs into
+What: every source (run store, W&B online; see `loading.py`, `wandb_loading.py`) reads its runs into
 `RunRecord`s (records.py: a run's identity, config and its metrics as columns); `build_runs(records, metas)` turns
 them into `Runs`:
 

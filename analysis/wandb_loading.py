@@ -1,25 +1,21 @@
-"""Load runs from W&B: online through `wandb.Api` (cached as parquet), or offline from `.wandb` files.
+"""Load runs from W&B online through `wandb.Api`, cached as parquet.
 
-What:
-  * `wandb_online_records("entity/project", group)`: the runs of one W&B group (= our sweep, design.md §1) with
-    their FULL history from `run.scan_history()` (`run.history()` is sampled down to 500 rows), their config,
-    job_type (= arm) and name (= run). Each run's history is cached as `<cache>/<entity>__<project>/<group>/
-    <run id>.parquet` and the list of runs as `index.json` beside it; a second load reads the cache and does not
-    reach the network (`refresh=True` fetches again, e.g. for runs that were still running).
-  * `offline_columns(run_dir)`: a run store's `wandb/offline-run-*` files (what `wandb sync` would upload) as
-    metric columns, with the W&B run's group/job_type/config, so a sweep that ran offline is drawn unsynced.
-  * `load_wandb_offline(paths)`: every offline run found under `paths` (also bare `wandb/` folders outside a run
-    store), grouped by W&B group into sweeps; restarts of one run id (several offline folders) are merged.
+What: `wandb_online_records("entity/project", group)`: the runs of one W&B group (= our sweep, design.md §1) with
+their FULL history from `run.scan_history()` (`run.history()` is sampled down to 500 rows), their config, job_type
+(= arm) and name (= run). Each run's history is cached as `<cache>/<entity>__<project>/<group>/<run id>.parquet`
+and the list of runs as `index.json` beside it; a second load reads the cache and does not reach the network
+(`refresh=True` fetches again, e.g. for runs that were still running).
 
 Why: design.md §6 — W&B is a view of the runs that may be the only copy someone has (a cluster's run store is
-not always at hand). Both paths produce the same `RunRecord`s as the run store, so every figure reads any source.
+not always at hand). It produces the same `RunRecord`s as the run store, so every figure reads either source.
+W&B offline files (`wandb/offline-run-*`) are not read here: the run store beside them holds the same steps, and
+`wandb sync` uploads them, after which they load from here.
 
 Normalisation: `_step` becomes `step`; W&B's own keys (`_runtime`, `_timestamp`, `_wandb`, …) and non-numeric
 values (media, strings) are dropped; booleans become 0/1.
 
 How:
     runs = analysis.loading.load(wandb="me/microcoder", group="kl_clip")      # online, cached
-    runs = analysis.wandb_loading.load_wandb_offline(["runs/kl_clip"])          # offline files only
 """
 
 from __future__ import annotations
@@ -27,20 +23,19 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
 
-from analysis.runs import RunRecord, Runs, SweepMeta, build_runs
+from analysis.runs import RunRecord, SweepMeta
 from microcoder.run_store import atomic_write
 
-__all__ = ["DEFAULT_CACHE", "history_columns", "load_wandb_offline", "offline_columns", "wandb_online_records"]
+__all__ = ["DEFAULT_CACHE", "history_columns", "wandb_online_records"]
 
 DEFAULT_CACHE = Path(os.environ.get("MICROCODER_WANDB_CACHE", Path.home() / ".cache" / "microcoder" / "wandb"))
-_OFFLINE_DIR_RE = re.compile(r"^offline-run-(?P<time>\d{8}_\d{6})-(?P<id>[A-Za-z0-9]+)$")
 
 
 def history_columns(rows: Union[list[dict], pd.DataFrame]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -84,78 +79,6 @@ def _plain_config(config: Any) -> dict:
             v = v["value"]
         out[k] = v
     return out
-
-
-# ---------------------------------------------------------------------------------------------- offline
-
-def offline_columns(run_dir: Union[str, Path]) -> tuple[np.ndarray, dict[str, np.ndarray], dict]:
-    """(steps, metric columns, {id, group, job_type, name, config, skipped}) of the W&B offline run(s) under
-    `run_dir` (a run store's folder, an offline-run folder or a `.wandb` file)."""
-    from microcoder.wandb_offline import read_offline_run
-
-    run = read_offline_run(run_dir)
-    steps, cols = history_columns(run["history"])
-    info = {k: run.get(k) for k in ("id", "project", "group", "job_type", "name", "skipped")}
-    info["config"] = _plain_config(run.get("config"))
-    return steps, cols, info
-
-
-def _merge_segments(segments: list[dict]) -> dict:
-    """Offline folders of one run id in time order → one run (a later segment replaces rows from its first step)."""
-    out = dict(segments[0])
-    history = list(segments[0]["history"])
-    for seg in segments[1:]:
-        if seg["history"]:
-            first = seg["history"][0]["_step"]
-            history = [r for r in history if r["_step"] < first]
-        history += seg["history"]
-        out.update({k: v for k, v in seg.items() if k != "history" and v not in (None, "", [], {})})
-    out["history"] = history
-    return out
-
-
-def load_wandb_offline(paths: Iterable[Union[str, Path]]) -> Runs:
-    """Every W&B offline run under `paths`, one sweep per W&B group (runs without a group: sweep `wandb`)."""
-    from microcoder.wandb_offline import read_offline_run
-
-    notes: list[str] = []
-    by_id: dict[str, list[Path]] = {}
-    for raw in paths:
-        p = Path(raw)
-        dirs = [p] if _OFFLINE_DIR_RE.match(p.name) else sorted(d for d in p.rglob("offline-run-*") if d.is_dir())
-        if not dirs:
-            notes.append(f"{raw}: no W&B offline runs found")
-        for d in dirs:
-            m = _OFFLINE_DIR_RE.match(d.name)
-            if m:
-                by_id.setdefault(m.group("id"), []).append(d)
-    records, metas = [], {}
-    for run_id, dirs in by_id.items():
-        segments = []
-        for d in sorted(set(dirs), key=lambda x: x.name):
-            try:
-                segments.append(read_offline_run(d))
-            except Exception as e:  # noqa: BLE001 - one unreadable run never stops the load
-                notes.append(f"{d}: unreadable W&B offline run ({e}); skipped")
-        if not segments:
-            continue
-        run = _merge_segments(segments)
-        steps, cols = history_columns(run["history"])
-        sweep = run.get("group") or "wandb"
-        name = run.get("name") or run_id
-        config = _plain_config(run.get("config"))
-        if run.get("skipped"):
-            notes.append(f"{sweep}/{name}: {run['skipped']} unreadable W&B records skipped")
-        home = dirs[0].parent.parent if dirs[0].parent.name == "wandb" else None
-        metas.setdefault(sweep, SweepMeta(name=sweep))
-        records.append(RunRecord(sweep=sweep, run=name, steps=steps, metrics=cols, arm=run.get("job_type"),
-                                 config=config, parent=config.get("parent_run"),
-                                 branch_step=config.get("parent_step"),
-                                 state="finished" if run.get("exit_code") == 0 else None,
-                                 dir=home if home is not None and ((home / "config.yaml").exists() or
-                                                                   (home / "probes").exists()) else None,
-                                 source="wandb-offline"))
-    return build_runs(records, metas, notes)
 
 
 # ---------------------------------------------------------------------------------------------- online

@@ -21,7 +21,7 @@ W&B details:
     `mode` argument; then `config["tracking"]["mode"]`; then `offline`. wandb's aliases `dryrun` (= offline)
     and `run` (= online) are accepted. `disabled` never imports wandb.
   * Offline runs land in `<run dir>/wandb/offline-run-<time>-<id>/`; `wandb sync <that dir>` uploads them
-    later, `microcoder.wandb_offline.read_offline_run(store.dir)` reads them back here.
+    later, and `wandb leet inspect --json <that dir>` prints what they hold. Analysis reads the run store.
   * Axes: every run declares its metrics once, at init (`define_wandb_metrics`, the table `wandb_metric_axes()`):
     every metric plots against `step` (logged in each row beside W&B's own `_step`, equal to it), the accuracy
     metrics (`train/accuracy`, `test/accuracy`, `test/accuracy/<platform>/<difficulty>`, `test/accuracy@<tag>`)
@@ -35,11 +35,10 @@ W&B details:
     re-logged steps k+1.. that W&B already holds are dropped there (the run store has them right).
   * Settings keep it quiet and cheap: no console capture, no system stats or machine metadata, no git or
     code saving, no requirements file, `reinit="create_new"` (several runs in one process never close each
-    other). Measured here (wandb 0.31.0, 2 CPUs, offline): `import wandb` ~0.4 s; init ~0.4 s for the first
-    run of a process (it starts the wandb-core service), ~30 ms after (~10 ms of it declaring the metrics);
-    finish ~5 ms, and wandb-core may still be writing the offline file for a moment after it returns.
-    `Tracker.log` ~1.3-1.7 ms a step in all: the fsync'd metrics line ~0.25 ms, the status.json heartbeat
-    ~0.75 ms, W&B ~0.5 ms.
+    other). `Tracker.timings` holds what W&B's init and finish took for this run (`wandb_init_s`,
+    `wandb_finish_s`). finish() returning does not mean the offline file is complete: wandb-core may still be
+    writing it for a moment. Once measured (wandb 0.31.0, 2 CPUs, offline): init ~0.4 s for the first run of a
+    process (it starts wandb-core), ~30 ms after; `Tracker.log` ~1.5 ms a step, about a third of it W&B.
   * The other W&B env vars (WANDB_API_KEY, WANDB_CACHE_DIR, WANDB_CONFIG_DIR, WANDB_DATA_DIR, ...) keep their
     usual meaning; `dir` is always the run directory (WANDB_DIR is not used).
 

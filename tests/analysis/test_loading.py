@@ -44,7 +44,7 @@ def test_arm_and_seed_come_from_run_names_without_sweep_json(study):
 def test_branch_parent_and_step_come_from_status_json_or_sweep_json(study):
     ctx = study.sweep("context_length")
     assert ctx.records["4to8k-s0"].parent == "4k-s0" and ctx.branch_step("4to8k") == 10
-    temp = study.sweep("temperature")  # sweep.json says parent: <arm>, at_step
+    temp = study.sweep("temperature")  # sweep.json says parent: <run>, at_step
     assert temp.records["t0.6-1.2-s0"].parent == "t0.6-s0" and temp.branch_step("t0.6-1.2") == 10
     rows = study.frame[study.frame["run"] == "4to8k-s0"]
     assert set(rows["parent"]) == {"4k-s0"} and set(rows["branch_step"]) == {10}
@@ -137,30 +137,21 @@ def test_loading_twice_gives_the_same_frame(study_root, study):
     pd.testing.assert_frame_equal(again.frame.reset_index(drop=True), study.frame.reset_index(drop=True))
 
 
-def test_wandb_offline_files_load_like_the_run_store(tmp_path, monkeypatch, offline_run_when):
-    """A real W&B offline run (written by microcoder.tracking.Tracker) reads back to the same values."""
-    pytest.importorskip("wandb")
-    from microcoder.tracking import Tracker
-
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
+def test_only_the_run_store_is_read_never_the_wandb_offline_files_beside_it(tmp_path):
     store = RunStore(tmp_path, "sw", "arm1-s0")
-    with Tracker(store, project="test", sweep="sw", arm="arm1", run_name="arm1-s0", config={"a": {"b": 1}}) as tr:
-        for s in range(4):
-            tr.log(s, {"train/accuracy": s / 4, "test/accuracy": 0.5 + s / 100})
-    offline_run_when(store.dir, lambda r: r.get("exit_code") is not None)  # wandb-core may still be writing
-    store_runs = load_run_store([tmp_path])
-    wb_runs = load_run_store([tmp_path], prefer="wandb-offline")
-    assert set(wb_runs.table["source"]) == {"wandb-offline"}
-    assert wb_runs.sweep("sw").arms == ["arm1"]
-    for metric in ("train/accuracy", "test/accuracy"):
-        a = store_runs.sweep("sw").run_series("arm1-s0", metric)
-        b = wb_runs.sweep("sw").run_series("arm1-s0", metric)
-        np.testing.assert_array_equal(a[0], b[0])
-        np.testing.assert_allclose(a[1], b[1])
-    bare = load([tmp_path / "sw" / "arm1-s0" / "wandb"])  # a bare wandb/ folder: grouped by W&B group
-    assert bare.sweep("sw").arms == ["arm1"] and list(bare.table["run"]) == ["arm1-s0"]
-    np.testing.assert_allclose(bare.sweep("sw").run_series("arm1-s0", "test/accuracy")[1], [0.5, 0.51, 0.52, 0.53])
-    (store.metrics_path).unlink()  # without metrics.jsonl, the offline files are used automatically
-    assert set(load_run_store([tmp_path]).table["source"]) == {"wandb-offline"}
+    store.write_config({"a": {"b": 1}})
+    for s in range(4):
+        store.log(s, {"test/accuracy": 0.5 + s / 100})
+    store.set_status("finished")
+    offline = store.dir / "wandb" / "offline-run-20260101_000000-abc123"
+    offline.mkdir(parents=True)
+    (offline / "run-abc123.wandb").write_bytes(b"not read")
+    runs = load([tmp_path])
+    assert set(runs.table["source"]) == {"runstore"}
+    np.testing.assert_allclose(runs.sweep("sw").run_series("arm1-s0", "test/accuracy")[1], [0.5, 0.51, 0.52, 0.53])
+    store.metrics_path.unlink()  # no fallback to the W&B files: the run is skipped, with a note
+    runs = load_run_store([tmp_path])
+    assert runs.table.empty and any("arm1-s0: no metrics.jsonl" in note for note in runs.skipped)
+    bare = load_run_store([store.dir / "wandb"])  # a bare wandb/ folder holds no runs
+    assert bare.table.empty and any("no runs found" in note for note in bare.skipped)
 

@@ -1,5 +1,7 @@
 """The Tracker: each step lands in the run store and in W&B with the same values, a restarted run keeps its W&B
-id, and W&B failing (at init or at log) never stops the run store. Also the metric names of design.md §4."""
+id, and W&B failing (at init or at log) never stops the run store. Also the metric names of design.md §4.
+
+What W&B received is read back from its offline files by wandb itself (`offline_run_when`, tests/conftest.py)."""
 
 import math
 import os
@@ -11,7 +13,6 @@ wandb = pytest.importorskip("wandb")
 from microcoder import metrics as M  # noqa: E402
 from microcoder.run_store import RunStore  # noqa: E402
 from microcoder.tracking import Tracker, TrackingWarning, resolve_mode, wandb_metric_axes  # noqa: E402
-from microcoder.wandb_offline import offline_run_files  # noqa: E402
 
 CONFIG = {"actor": {"lr": 5e-5}, "rollout": {"temperature": {"kind": "staged", "stages": [[0, 0.6], [140, 1.8]]}},
           "tracking": {"project": "from-config", "mode": "offline"}}
@@ -61,19 +62,19 @@ def test_the_wandb_run_is_named_as_in_the_design_and_carries_the_config(tracked,
     assert run["id"] == tracker.wandb_id == store.read_status()["wandb_id"]
     assert run["config"] == CONFIG == store.read_config()
     assert run["exit_code"] == 0
-    assert offline_run_files(store.dir)[0].parent.parent == store.dir / "wandb"
+    assert [p.relative_to(store.dir).parts[0] for p in store.dir.rglob("run-*.wandb")] == ["wandb"]
 
 
 def test_every_metric_plots_against_step_and_the_accuracies_against_prompts_seen(tracked, offline_run_when):
     store, _ = tracked
     run = offline_run_when(store.dir, lambda r: len(r["history"]) == 8)
-    declared = run["metrics"]
-    assert declared[M.STEP]["hidden"]
+    declared = run["metrics"]  # name or glob -> its define_metric record
+    assert declared[M.STEP]["options"]["hidden"]
     for name in M.KNOWN - {M.STEP}:
         want = M.PROMPTS_SEEN if name in (M.TRAIN_ACCURACY, M.TEST_ACCURACY) else M.STEP
         assert declared[name]["step_metric"] == want, name
     assert declared["test/accuracy*"]["step_metric"] == M.PROMPTS_SEEN  # per platform, and test/accuracy@<tag>
-    assert declared[M.TEST_ACCURACY]["summary"] == ["max", "last"]
+    assert declared[M.TEST_ACCURACY]["summary"] == {"max": True, "last": True}
     globs = [name[:-1] for name, _, _ in wandb_metric_axes() if name.endswith("*")]
     assert not [(a, b) for a in globs for b in globs if a != b and a.startswith(b)]  # W&B matches globs unordered
     assert [h[M.STEP] for h in run["history"]] == [h["_step"] for h in run["history"]] == list(range(8))
@@ -121,10 +122,11 @@ def test_a_restarted_tracker_reuses_the_wandb_id_and_continues_after_the_checkpo
     assert [r["step"] for r in store.read_metrics()] == list(range(8))
     status = store.read_status()
     assert status["state"] == "finished" and "error" not in status and status["wandb_id"] == first.wandb_id
-    run = offline_run_when(store.dir, lambda r: r["segments"] == 2)
-    assert run["id"] == first.wandb_id and run["segments"] == 2
-    assert [h["_step"] for h in run["history"]] == list(range(8))
-    assert [h[M.TRAIN_ACCURACY] for h in run["history"]] == [0.1] * 4 + [0.9] * 4
+    run = offline_run_when(store.dir, lambda r: len(r["segments"]) == 2 and r["exit_code"] is not None)
+    old, new = run["segments"]  # one offline-run directory per start, both of the same W&B run
+    assert old["id"] == new["id"] == first.wandb_id and (old["exit_code"], new["exit_code"]) == (1, 0)
+    assert [(h["_step"], h[M.TRAIN_ACCURACY]) for h in old["history"]] == [(s, 0.1) for s in range(6)]
+    assert [(h["_step"], h[M.TRAIN_ACCURACY]) for h in new["history"]] == [(s, 0.9) for s in range(4, 8)]
 
 
 def test_resume_false_starts_a_new_wandb_run(tmp_path):
