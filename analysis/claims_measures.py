@@ -26,7 +26,7 @@ from analysis.figures.context_length import families, target_arm
 from analysis.figures.panels import arm_role, numeric
 from analysis.figures.temperature import split_arms
 from analysis.figures.truncation_mask import mask_roles
-from analysis.findings import (ACC, DIV, LEN, MEASURES, REW, Finding, compare, one_sample, per_run, relation,
+from analysis.effects import (ACC, DIV, LEN, MEASURES, REW, Finding, compare, one_sample, per_run, relation,
                                run_stat, trend)
 from analysis.findings_claims import data_roles, probe_diversity
 from analysis.runs import Sweep

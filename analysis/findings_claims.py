@@ -10,7 +10,7 @@ from analysis.figures.context_length import families, target_arm
 from analysis.figures.panels import arm_role, numeric
 from analysis.figures.temperature import split_arms
 from analysis.figures.truncation_mask import mask_roles
-from analysis.findings import ACC, CLAIMS, DIV, LEN, REW, Finding, compare, one_sample, trend
+from analysis.effects import ACC, CLAIMS, DIV, LEN, REW, Finding, compare, one_sample, trend
 from analysis.runs import Sweep
 
 

@@ -7,20 +7,23 @@ What: `load_run_store(paths)` accepts run-store roots (`runs/`), sweep folders (
                     to a line-by-line parse that keeps every readable row and counts the rest)
     status.json     state, parent_run ("<sweep>/<run>") and parent_step of a branch run
     config.yaml     the resolved run config (its values that differ between runs become columns)
-    sweep.json      in the sweep folder, when present: the spec name, `figure`, arm order and labels, and per run
-                    its arm, seed, parent, branch step and override values (these win over what is derived)
-    wandb/          when metrics.jsonl is missing (or `prefer="wandb-offline"`), the W&B offline files instead
+    sweep.json      in the sweep folder, when present: the spec name, `figure`, arm order, labels and `ours`, and
+                    per run its arm, seed, parent, branch step and differing values (these win over what is derived)
 
-`load(paths, wandb=..., group=...)` is the entry point of `microcoder figures`: run-store paths, bare W&B offline
-folders (`wandb/` holding `offline-run-*`) and W&B online runs (`wandb_loading`), merged into one `Runs`.
+The W&B offline files beside them (`wandb/offline-run-*`) are not read: they hold the same steps, in a format
+only wandb reads (`wandb sync` uploads them).
+
+`load(paths, wandb=..., group=...)` is the entry point of `microcoder figures`: run-store paths and W&B online
+runs (`wandb_loading`), merged into one `Runs`.
 
 Why: the run store is the source of truth of every run (design.md §1). Sweeps may be partial, killed or still
 running: bad input never stops the load; each problem becomes one sentence in `Runs.skipped` (and in the report).
 
-sweep.json keys read (all optional), as `sweeps.plan.save_plan` writes them: `figure`, `arms` and `branches` (top
-level or under `spec`; a list of names or of {name, label, ours}, or a mapping name → {...}; their order is the
-legend order), `ours` (the arm the Δ row of the results table is about), `runs` (list of, or mapping name →
-{name|run, arm, seed, parent|from, at_step|branch_step|parent_step, differ|values (flat key → value), config}).
+sweep.json is the sweep's plan, one versioned record that `sweeps.plan.save_plan` writes and `sweeps.plan.load_plan`
+reads (its shape is in sweeps/plan.py); from it: the spec's `figure`, arms then branches (the legend order),
+`labels` and `ours` (the arm the Δ row of the results table is about), and each planned run's arm, seed, parent,
+`at_step`, `differ` (flat key → value) and `config`. A sweep.json that `load_plan` refuses (another format version,
+none, not JSON) becomes a note naming the file, and the arms are derived from the run names.
 
 How: `runs = load_run_store(["runs/kl_clip"]); runs.frame.head(); runs.sweep("kl_clip").metric("test/accuracy")`.
 """
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -38,15 +41,18 @@ import numpy as np
 import yaml
 
 from analysis.runs import RunRecord, Runs, SweepMeta, build_runs
+from microcoder.run_store import RunStore
+from sweeps.expand import PlannedRun
+from sweeps.plan import PLAN_FILE, load_plan
+from sweeps.spec import SpecError
 
 __all__ = ["discover", "load", "load_run_store", "read_metrics_columns", "read_sweep_meta"]
 
 _RUN_FILES = ("metrics.jsonl", "status.json", "config.yaml")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _is_run_dir(p: Path) -> bool:
-    return p.is_dir() and (any((p / f).exists() for f in _RUN_FILES) or any((p / "wandb").glob("offline-run-*")))
+    return p.is_dir() and any((p / f).exists() for f in _RUN_FILES)
 
 
 def discover(paths: Iterable[Union[str, Path]]) -> tuple[list[tuple[Path, list[Path]]], list[str]]:
@@ -174,115 +180,56 @@ def read_metrics_columns(path: Union[str, Path]) -> tuple[np.ndarray, dict[str, 
 
 # ---------------------------------------------------------------------------------------------- sweep.json
 
-def _entries(obj: Any, key: str = "name") -> list[dict]:
-    """A list of dicts or names, or a mapping name → dict, as a list of dicts with `key` set."""
-    if isinstance(obj, Mapping):
-        return [{key: k, **(v if isinstance(v, Mapping) else {})} for k, v in obj.items()]
-    if isinstance(obj, list):
-        return [dict(e) if isinstance(e, Mapping) else {key: e} for e in obj]
-    return []
-
-
-def read_sweep_meta(sweep_dir: Path) -> tuple[SweepMeta, dict[str, dict], Optional[str]]:
-    """(meta, per-run spec entries by run name, a note when sweep.json is unreadable) of one sweep folder."""
+def read_sweep_meta(sweep_dir: Path) -> tuple[SweepMeta, dict[str, PlannedRun], Optional[str]]:
+    """(meta, planned runs by run name, a note when sweep.json cannot be read) of one sweep folder; sweep.json is
+    read by `sweeps.plan.load_plan`, the one reader of that file."""
     meta = SweepMeta(name=sweep_dir.name, dir=sweep_dir)
-    path = sweep_dir / "sweep.json"
+    path = sweep_dir / PLAN_FILE
     if not path.exists():
         return meta, {}, None
     try:
-        spec = json.loads(path.read_text())
-        if not isinstance(spec, Mapping):
-            raise ValueError("not a JSON object")
-    except ValueError as e:
-        return meta, {}, f"{sweep_dir.name}: sweep.json unreadable ({e}); arms derived from run names"
-    meta.spec = dict(spec)
-    inner = spec.get("spec") if isinstance(spec.get("spec"), Mapping) else {}  # the sweeps package's layout
-    figure = _first(spec, "figure") or _first(inner, "figure")
-    meta.figure = str(figure) if figure not in (None, "") else None
-    arms = _entries(spec.get("arms")) or (_entries(inner.get("arms")) + _entries(inner.get("branches")))
-    for arm in arms:
-        if arm.get("name") is None:
-            continue
-        name = str(arm["name"])
-        meta.arms.append(name)
-        if arm.get("label"):
-            meta.labels[name] = str(arm["label"])
-        if arm.get("ours"):
-            meta.ours = name
-    ours = _first(spec, "ours") or _first(inner, "ours")
-    if ours:
-        meta.ours = str(ours)
+        plan = load_plan(sweep_dir)
+    except (SpecError, OSError) as e:
+        why = "; ".join(e.problems) if isinstance(e, SpecError) else str(e)
+        return meta, {}, f"{sweep_dir.name}: {path} unreadable ({why}); arms derived from run names"
+    spec = plan.spec
+    meta.spec = dict(spec.raw)
+    meta.figure = spec.figure or None
+    meta.arms = list(spec.arms) + [b.name for b in spec.branches]
+    meta.labels = dict(spec.labels)
+    meta.ours = spec.ours
     runs = {}
-    for e in _entries(spec.get("runs")):
-        name = e.get("name", e.get("run"))
-        if name is None:
-            continue
-        runs[str(name)] = e
-        arm = e.get("arm")
-        if arm is not None and str(arm) not in meta.arms:
-            meta.arms.append(str(arm))
-        if arm is not None and e.get("label") and str(arm) not in meta.labels:
-            meta.labels[str(arm)] = str(e["label"])
+    for r in plan.runs:
+        runs[r.name] = r
+        if r.arm not in meta.arms:  # a grid without arms: the arms are the runs' grid labels
+            meta.arms.append(r.arm)
     return meta, runs, None
-
-
-def _first(d: Mapping, *keys: str) -> Any:
-    for k in keys:
-        if d.get(k) is not None:
-            return d[k]
-    return None
-
-
-def _entry_values(entry: Mapping) -> Optional[dict]:
-    """A planned run's config values that differ (`differ`, or `values`, or `overrides` given as a mapping)."""
-    for key in ("differ", "values", "overrides"):
-        if isinstance(entry.get(key), Mapping) and entry[key]:
-            return dict(entry[key])
-    return None
 
 
 # ---------------------------------------------------------------------------------------------- one run
 
-def _read_run(sweep: str, run_dir: Path, entry: Mapping, prefer: str) -> tuple[Optional[RunRecord], list[str]]:
+def _read_run(sweep: str, run_dir: Path, entry: Optional[PlannedRun]) -> tuple[Optional[RunRecord], list[str]]:
     notes = []
     name = run_dir.name
     where = f"{sweep}/{name}"
+    store = RunStore.at(run_dir)
     try:
-        status = json.loads((run_dir / "status.json").read_text())
-        if not isinstance(status, Mapping):
-            raise ValueError("not a JSON object")
-    except FileNotFoundError:
-        status = {}
-        notes.append(f"{where}: no status.json (state unknown; loaded what is there)")
+        status = store.read_status()
+        if status is None:
+            status = {}
+            notes.append(f"{where}: no status.json (state unknown; loaded what is there)")
     except ValueError as e:
         status = {}
         notes.append(f"{where}: status.json unreadable ({e})")
     try:
-        config = yaml.load((run_dir / "config.yaml").read_text(), Loader=_YAML_LOADER) or {}
-    except FileNotFoundError:
-        config = None
+        config = store.read_config()
     except yaml.YAMLError as e:
         config = None
         notes.append(f"{where}: config.yaml unreadable ({type(e).__name__})")
-    if config is None and isinstance(entry.get("config"), Mapping):
-        config = dict(entry["config"])  # the planned config (sweep.json) of a run that wrote none yet
-    source, arm = "runstore", None
-    metrics_path = run_dir / "metrics.jsonl"
-    offline = any((run_dir / "wandb").glob("offline-run-*/run-*.wandb"))
-    if (prefer == "wandb-offline" and offline) or (not metrics_path.exists() and offline):
-        from analysis.wandb_loading import offline_columns
-
-        try:
-            steps, cols, off = offline_columns(run_dir)
-        except Exception as e:  # noqa: BLE001 - one unreadable run never stops the load
-            notes.append(f"{where}: W&B offline files unreadable ({e}); run skipped")
-            return None, notes
-        source = "wandb-offline"
-        arm = off.get("job_type")
-        config = config if config is not None else off.get("config")
-        if off.get("skipped"):
-            notes.append(f"{where}: {off['skipped']} unreadable W&B records skipped")
-    elif metrics_path.exists():
+    if config is None and entry is not None and entry.config:
+        config = dict(entry.config)  # the planned config (sweep.json) of a run that wrote none yet
+    metrics_path = store.metrics_path
+    if metrics_path.exists():
         steps, cols, skipped = read_metrics_columns(metrics_path)
         if skipped:
             notes.append(f"{where}: {skipped} unreadable line(s) in metrics.jsonl skipped (torn write?)")
@@ -291,25 +238,19 @@ def _read_run(sweep: str, run_dir: Path, entry: Mapping, prefer: str) -> tuple[O
         return None, notes
     if len(steps) == 0:
         notes.append(f"{where}: no logged steps yet")
-    parent = _first(entry, "parent", "from") or status.get("parent_run")
-    branch = _first(entry, "branch_step", "at_step", "parent_step")
-    if branch is None:
-        branch = status.get("parent_step")
-    seed = entry.get("seed")
+    parent = (entry.parent if entry is not None else None) or status.get("parent_run")
+    branch = entry.at_step if entry is not None and entry.at_step is not None else status.get("parent_step")
     rec = RunRecord(
-        sweep=sweep, run=name, steps=steps, metrics=cols, arm=str(entry["arm"]) if entry.get("arm") else arm,
-        label=entry.get("label"), seed=int(seed) if isinstance(seed, (int, float)) else None,
+        sweep=sweep, run=name, steps=steps, metrics=cols, arm=entry.arm if entry is not None else None,
+        seed=entry.seed if entry is not None else None,
         parent=str(parent) if parent else None, branch_step=int(branch) if branch is not None else None,
-        state=status.get("state"), config=config, values=_entry_values(entry),
-        dir=run_dir, source=source)
+        state=status.get("state"), config=config, values=(dict(entry.differ) or None) if entry is not None else None,
+        dir=run_dir, source="runstore")
     return rec, notes
 
 
-def load_run_store(paths: Iterable[Union[str, Path]], prefer: str = "runstore", workers: int = 4) -> Runs:
-    """Every run under `paths` (roots, sweep or run folders) as `Runs`. `prefer`: `runstore` (metrics.jsonl; the
-    W&B offline files only where it is missing) or `wandb-offline` (the offline files wherever they exist)."""
-    if prefer not in ("runstore", "wandb-offline"):
-        raise ValueError(f"prefer must be runstore or wandb-offline, got {prefer!r}")
+def load_run_store(paths: Iterable[Union[str, Path]], workers: int = 4) -> Runs:
+    """Every run under `paths` (roots, sweep or run folders) as `Runs`."""
     sweeps, notes = discover(paths)
     metas, jobs = {}, []
     for sweep_dir, run_dirs in sweeps:
@@ -324,9 +265,9 @@ def load_run_store(paths: Iterable[Union[str, Path]], prefer: str = "runstore", 
         on_disk = {d.name for d in run_dirs}
         for missing in sorted(listed - on_disk):
             notes.append(f"{meta.name}/{missing}: planned in sweep.json but has no run folder yet")
-        jobs += [(meta.name, d, entries.get(d.name, {})) for d in run_dirs]
+        jobs += [(meta.name, d, entries.get(d.name)) for d in run_dirs]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(pool.map(lambda j: _read_run(j[0], j[1], j[2], prefer), jobs))
+        results = list(pool.map(lambda j: _read_run(j[0], j[1], j[2]), jobs))
     records = []
     for rec, run_notes in results:
         notes += run_notes
@@ -341,47 +282,31 @@ def _records(runs: Runs) -> tuple[list[RunRecord], dict[str, SweepMeta]]:
 
 
 def load(paths: Iterable[Union[str, Path]] = (), wandb: Optional[str] = None, group: Optional[str] = None,
-         prefer: str = "runstore", cache_dir: Union[str, Path, None] = None, refresh: bool = False,
-         api: Any = None) -> Runs:
+         cache_dir: Union[str, Path, None] = None, refresh: bool = False, api: Any = None) -> Runs:
     """Runs from any mix of sources, as one `Runs`:
-      * run-store roots, sweep folders and run folders (`load_run_store`, with `prefer`);
-      * bare W&B folders holding `offline-run-*` directories (`wandb_loading.load_wandb_offline`);
+      * run-store roots, sweep folders and run folders (`load_run_store`);
       * with `wandb="entity/project"`, the W&B runs of `group` (a sweep name; cached as parquet under `cache_dir`,
         so a second load does not reach the network).
-    A sweep found in two sources is drawn from the first (run store, then offline files, then W&B online)."""
+    A sweep found in both is drawn from the run store."""
     paths = [Path(p) for p in paths]
     if not paths and wandb is None:
         raise ValueError("nothing to load: give run folders and/or a W&B project")
-    offline = [p for p in paths if p.name.startswith("offline-run-") or any(p.glob("offline-run-*"))]
-    stores = [p for p in paths if p not in offline]
-    parts: list[Runs] = []
-    if stores:
-        parts.append(load_run_store(stores, prefer))
-    if offline:
-        from analysis.wandb_loading import load_wandb_offline
-
-        parts.append(load_wandb_offline(offline))
+    local = load_run_store(paths) if paths else None
+    if wandb is None:
+        return local
     records: list[RunRecord] = []
     metas: dict[str, SweepMeta] = {}
     notes: list[str] = []
-    for part in parts:
-        recs, m = _records(part)
-        clash = sorted(set(m) & set(metas))
-        for name in clash:
-            notes.append(f"sweep {name!r} was found in two sources: the first one's runs are drawn")
-        records += [r for r in recs if r.sweep not in clash]
-        metas.update({k: v for k, v in m.items() if k not in clash})
-        notes += part.skipped
-    if wandb is not None:
-        from analysis.wandb_loading import wandb_online_records
+    if local is not None:
+        records, metas = _records(local)
+        notes += local.skipped
+    from analysis.wandb_loading import wandb_online_records
 
-        recs, m, more = wandb_online_records(wandb, group, cache_dir=cache_dir, refresh=refresh, api=api)
-        notes += more
-        clash = sorted(set(m) & set(metas))
-        for name in clash:
-            notes.append(f"W&B group {name!r} is also a local sweep here: the local copy is drawn")
-        records += [r for r in recs if r.sweep not in clash]
-        metas.update({k: v for k, v in m.items() if k not in clash})
-    if len(parts) == 1 and wandb is None:
-        return parts[0]
+    recs, m, more = wandb_online_records(wandb, group, cache_dir=cache_dir, refresh=refresh, api=api)
+    notes += more
+    clash = sorted(set(m) & set(metas))
+    for name in clash:
+        notes.append(f"W&B group {name!r} is also a local sweep here: the local copy is drawn")
+    records += [r for r in recs if r.sweep not in clash]
+    metas.update({k: v for k, v in m.items() if k not in clash})
     return build_runs(records, metas, notes)

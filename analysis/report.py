@@ -19,11 +19,13 @@ import re
 from pathlib import Path
 from typing import Optional
 
+import yaml
+
 from analysis.findings import PARTS, ClaimRow, Finding, claims_table
 from analysis.runs import Sweep
 from analysis.table import ResultsTable, to_markdown
 
-__all__ = ["SweepSection", "settings_rows", "write_report"]
+__all__ = ["SweepSection", "settings_rows", "spec_yaml", "write_report"]
 
 VERDICT_MARK = {"supports": "✅ supports", "contradicts": "❌ contradicts", "cannot tell": "❔ cannot tell"}
 
@@ -43,7 +45,14 @@ def _fmt_value(v) -> str:
         return f"{v:g}"
     if isinstance(v, tuple):
         return "[" + ", ".join(_fmt_value(x) for x in v) + "]"
+    if isinstance(v, (dict, list)):  # a schedule or a list value: YAML flow style, as written in a spec
+        return yaml.safe_dump(v, default_flow_style=True, sort_keys=False, width=10**6).strip()
     return str(v)
+
+
+def spec_yaml(spec: dict) -> str:
+    """A sweep's spec as the YAML block the report prints (key order kept)."""
+    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
 
 
 def settings_rows(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
@@ -159,6 +168,9 @@ def _blocks(sections: list[SweepSection], skipped: list[str], claims: list[Claim
         blocks.append(("p", "; ".join(facts) + "."))
         blocks.append(("h3", "Settings"))
         blocks.append(("table", *settings_rows(sw)))
+        if sw.spec:
+            blocks.append(("h3", "Spec"))
+            blocks.append(("code", spec_yaml(sw.spec), "yaml"))
         for name, study, title, paths in s.figures:
             blocks.append(("h3", f"{title}" + (f" (study figure {study})" if study else "")))
             png = [p for p in paths if p.suffix == ".png"] or paths
@@ -204,6 +216,8 @@ def _render_md(blocks, base: Path) -> str:
             out.append("Also: " + ", ".join(f"[{p.suffix[1:]}]({_rel(p, base)})" for p in b[1]) + "\n")
         elif kind == "list":
             out.append("\n".join(f"- {m}" for m in b[1]) + "\n")
+        elif kind == "code":
+            out.append(f"```{b[2]}\n{b[1].rstrip()}\n```\n")
     return "\n".join(out)
 
 
@@ -238,6 +252,8 @@ def _render_html(blocks, base: Path) -> str:
             out.append(f"<img src='{html.escape(_rel(b[1], base))}' alt='{html.escape(b[2])}'>")
         elif kind == "list":
             out.append("<ul>" + "".join(f"<li>{_inline_html(m)}</li>" for m in b[1]) + "</ul>")
+        elif kind == "code":
+            out.append(f"<pre><code class='language-{b[2]}'>{html.escape(b[1].rstrip())}</code></pre>")
     out.append("</body></html>")
     return "\n".join(out)
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.records import RunRecord, SweepMeta, flatten_config
+from microcoder.run_store import RunStore
 
 __all__ = ["Sweep"]
 
@@ -164,10 +165,8 @@ class Sweep:
         """Rows of the run's `probes/<kind>.jsonl` (temperature or lengths; [] without a run folder)."""
         key = (run, kind)
         if key not in self._probes:
-            from microcoder.probes import read_probe
-
             rec = self.records.get(run)
-            self._probes[key] = read_probe(rec.dir, kind) if rec is not None and rec.dir is not None else []
+            self._probes[key] = RunStore.at(rec.dir).read_probe(kind) if rec is not None and rec.dir is not None else []
         return self._probes[key]
 
     def sample_lengths(self, run: str) -> tuple[Optional[int], list[int]]:

@@ -10,7 +10,8 @@ all; branch runs, several seeds, temperature and length probes) into a fresh run
 and prints the times and the ratio load / bare read. Targets (issue #5): load ≤ 1.5× the bare read; all figures
 ≤ 15 s on 2 cores. `--report` also writes report.md/html (findings included) under OUT/figures.
 
-The runs: config.yaml and status.json are written by `RunStore` itself; metrics.jsonl holds the same lines that
+The runs: config.yaml and status.json are written by `RunStore` itself, sweep.json by `sweeps.plan.save_plan` (the
+writer `sweep run` uses; each sweep's spec is parsed and checked); metrics.jsonl holds the same lines that
 `RunStore.log` writes (Python's json, NaN allowed) but in one write per run, because 200,000 fsync'd appends
 (~3 ms each here) would take ten minutes and measure the disk, not the analysis.
 """
@@ -31,6 +32,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from microcoder.run_store import RunStore  # noqa: E402
+from sweeps.expand import PlannedRun  # noqa: E402
+from sweeps.plan import Plan, save_plan  # noqa: E402
+from sweeps.spec import parse_spec  # noqa: E402
 
 TEST_EVERY = 20
 
@@ -158,6 +162,23 @@ def _nested(flat: dict) -> dict:
     return out
 
 
+def _spec(sweep: str, figure, arms, seeds: int) -> dict:
+    """The sweep spec of one synthetic sweep: its arms and branches, labels, `ours`, the model grid."""
+    spec = {"name": sweep, "seeds": list(range(seeds)),
+            "arms": {a: over for a, _, over, _, parent, _ in arms if parent is None},
+            "labels": {a: label for a, label, *_ in arms}}
+    branches = {a: {"from": parent, "at_step": at, "set": over} for a, _, over, _, parent, at in arms if parent}
+    if branches:
+        spec["branches"] = branches
+    if figure is not None:
+        spec["figure"] = figure
+    if sweep in MODELS:
+        spec["grid"] = {"model.preset": MODELS[sweep]}
+    if any(a[0] == "microcoder-grpo" for a in arms):
+        spec["ours"] = "microcoder-grpo"
+    return spec
+
+
 def write_study(root: Path, steps: int = 1000, only: list[str] | None = None) -> int:
     """Write the synthetic study under `root`; returns the number of runs."""
     n_runs = 0
@@ -165,7 +186,7 @@ def write_study(root: Path, steps: int = 1000, only: list[str] | None = None) ->
         if only and sweep not in only:
             continue
         models = MODELS.get(sweep, [None])
-        plan = []
+        plan, effects = [], {}
         rng_sweep = np.random.default_rng(zlib.crc32(sweep.encode()))
         for model in models:
             for seed in range(seeds):
@@ -175,45 +196,43 @@ def write_study(root: Path, steps: int = 1000, only: list[str] | None = None) ->
                     values = dict(over)
                     if model:
                         values["model.preset"] = model
-                    plan.append({"name": name, "arm": arm, "label": label, "seed": seed, "parent": parent_run,
-                                 "branch_step": at, "values": values, "eff": eff})
-        spec = {"name": sweep, "figure": figure,
-                "arms": [{"name": a[0], "label": a[1], **({"ours": True} if a[0] == "microcoder-grpo" else {})}
-                         for a in arms],
-                "runs": [{k: v for k, v in p.items() if k != "eff"} for p in plan]}
-        (root / sweep).mkdir(parents=True, exist_ok=True)
-        (root / sweep / "sweep.json").write_text(json.dumps(spec, indent=1))
+                    cfg = {"data": {"max_response_length": 8192, "train_batch_size": 64},
+                           "rollout": {"temperature": 1.2}, "trainer": {"seed": seed, "total_steps": steps}}
+                    for k, v in _nested(values).items():
+                        cfg[k] = {**cfg.get(k, {}), **v} if isinstance(v, dict) else v
+                    plan.append(PlannedRun(name=name, arm=arm, seed=seed, config=cfg, overrides=[],
+                                           grid={"model.preset": model} if model else {}, parent=parent_run,
+                                           at_step=at, differ=values))
+                    effects[name] = eff
+        save_plan(Plan(parse_spec(_spec(sweep, figure, arms, seeds)), plan), root / sweep)
         for p in plan:
             rng = np.random.default_rng(rng_sweep.integers(2**32))
-            store = RunStore(root, sweep, p["name"])
-            cfg = {"data": {"max_response_length": 8192, "train_batch_size": 64}, "rollout": {"temperature": 1.2},
-                   "trainer": {"seed": p["seed"], "total_steps": steps}}
-            for k, v in _nested(p["values"]).items():
-                cfg[k] = {**cfg.get(k, {}), **v} if isinstance(v, dict) else v
+            store = RunStore(root, sweep, p.name)
+            cfg = p.config
             store.write_config(cfg)
-            start = (p["branch_step"] or -1) + 1
+            start = (p.at_step or -1) + 1
             step_arr = np.arange(start, start + steps)
             max_len = cfg["data"]["max_response_length"]
-            rows = _run_rows(rng, step_arr, p["eff"], max_len, cfg["data"]["train_batch_size"],
+            rows = _run_rows(rng, step_arr, effects[p.name], max_len, cfg["data"]["train_batch_size"],
                              cfg["rollout"]["temperature"], steps, sweep in ("algorithms", "demo"))
             store.dir.mkdir(parents=True, exist_ok=True)
             with open(store.metrics_path, "w") as f:  # RunStore.log's lines, written at once (see docstring)
                 f.write("".join(json.dumps(r, allow_nan=True) + "\n" for r in rows))
             status = {"last_step": int(step_arr[-1])}
-            if p["parent"]:
-                status.update(parent_run=f"{sweep}/{p['parent']}", parent_step=int(p["branch_step"]))
+            if p.parent:
+                status.update(parent_run=f"{sweep}/{p.parent}", parent_step=int(p.at_step))
             store.set_status("finished", **status)
             _write_probes(store.dir, sweep, p, rng, step_arr)
             n_runs += 1
     return n_runs
 
 
-def _write_probes(run_dir: Path, sweep: str, p: dict, rng, steps) -> None:
+def _write_probes(run_dir: Path, sweep: str, p: PlannedRun, rng, steps) -> None:
     probes = run_dir / "probes"
-    if sweep == "temperature" and p["seed"] == 0 and p["arm"] in ("t0.6", "t0.6-1.8"):
+    if sweep == "temperature" and p.seed == 0 and p.arm in ("t0.6", "t0.6-1.8"):
         probes.mkdir(exist_ok=True)
         with open(probes / "temperature.jsonl", "w") as f:
-            ckpts = [0, 140] if p["arm"] == "t0.6" else [160]
+            ckpts = [0, 140] if p.arm == "t0.6" else [160]
             for c in ckpts:
                 for t in np.round(np.arange(0.0, 3.7, 0.2), 1):
                     acc = (0.38 if c == 0 else 0.52 if c == 140 else 0.63) - 0.3 * max(0, t - (1.8 + c / 100)) ** 2
@@ -222,7 +241,7 @@ def _write_probes(run_dir: Path, sweep: str, p: dict, rng, steps) -> None:
                                         "diversity": float(min(div, 1)), "prompts": 64, "n": 8}) + "\n")
     if sweep == "generations":
         probes.mkdir(exist_ok=True)
-        mean = 600 if p["arm"] == "qwen2.5" else 3000
+        mean = 600 if p.arm == "qwen2.5" else 3000
         lengths = np.clip(rng.gamma(2.0, mean / 2.0, size=512), 1, 8192).astype(int).tolist()
         (probes / "lengths.jsonl").write_text(json.dumps({"step": int(steps[-1]), "temperature": 1.0,
                                                           "max_response_length": 8192, "lengths": lengths}) + "\n")

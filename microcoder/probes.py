@@ -15,42 +15,18 @@ step: step, temperature, lengths). A model without a run (`--preset micro`) gets
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from microcoder.config import RunConfig, from_dict, load_config
-
-
-def _rows_path(run_dir: Path, kind: str) -> Path:
-    from microcoder.run_store import RunStore
-
-    path = RunStore.at(run_dir).probe_path(kind)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _append(path: Path, row: dict) -> None:
-    with open(path, "a") as f:
-        f.write(json.dumps(row) + "\n")
-        f.flush()
+from microcoder.run_store import RunStore
 
 
 def read_probe(run_dir: str | Path, kind: str) -> list[dict]:
-    """Rows of `probes/<kind>.jsonl` (a torn last line is skipped)."""
-    from microcoder.run_store import RunStore
-
-    path = RunStore.at(run_dir).probe_path(kind)
-    rows = []
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                pass
-    return rows
+    """Rows of `probes/<kind>.jsonl` of the run folder `run_dir` (RunStore.read_probe)."""
+    return RunStore.at(run_dir).read_probe(kind)
 
 
 class Prober:
@@ -59,7 +35,6 @@ class Prober:
     def __init__(self, run_dir: str | Path, cfg: RunConfig | None = None, cache_dir=None, log=print):
         from microcoder.evaluator import Limits, SandboxPool
         from microcoder.models import PRESETS, load_policy
-        from microcoder.run_store import RunStore
 
         self.store = RunStore.at(run_dir)
         if cfg is None:
@@ -156,7 +131,7 @@ def probe_temperature(run_dir: str | Path, temperatures: list[float], steps: str
                       n: int = 8, cfg: RunConfig | None = None, cache_dir=None, log: Callable = print) -> list[dict]:
     from microcoder.recipe.diversity import response_diversity
 
-    out_path, rows = _rows_path(Path(run_dir), "temperature"), []
+    store, rows = RunStore.at(run_dir), []
     for prober, problems, max_len, step in _checkpoints_of(run_dir, cfg, steps, prompts, cache_dir, log):
         for t in temperatures:
             ro = prober.sample(problems, t, n, max_len, seed=prober.cfg.trainer.seed + step)
@@ -164,7 +139,7 @@ def probe_temperature(run_dir: str | Path, temperatures: list[float], steps: str
             row = {"step": step, "temperature": t, "accuracy": prober.accuracy(problems, ro.texts, n),
                    "diversity": response_diversity(groups, "distinct4"), "prompts": len(problems), "n": n,
                    "response_length": float(ro.lengths.float().mean())}
-            _append(out_path, row)
+            store.append_probe("temperature", row)
             rows.append(row)
             log(f"step {step:>4}  T={t:<4}  accuracy {row['accuracy']:.3f}  diversity {row['diversity']:.3f}")
     return rows
@@ -173,22 +148,22 @@ def probe_temperature(run_dir: str | Path, temperatures: list[float], steps: str
 def probe_lengths(run_dir: str | Path, steps: str = "last", prompts: int = 64, n: int = 8,
                   temperature: float | None = None, cfg: RunConfig | None = None, cache_dir=None,
                   log: Callable = print) -> list[dict]:
-    out_path, rows = _rows_path(Path(run_dir), "lengths"), []
+    store, rows = RunStore.at(run_dir), []
     for prober, problems, max_len, step in _checkpoints_of(run_dir, cfg, steps, prompts, cache_dir, log):
         t = temperature if temperature is not None else float(prober.cfg.rollout.val_temperature or 1.0)
         ro = prober.sample(problems, t, n, max_len, seed=prober.cfg.trainer.seed + step)
         row = {"step": step, "temperature": t, "max_response_length": max_len,
                "lengths": [int(x) for x in ro.lengths.tolist()]}
-        _append(out_path, row)
+        store.append_probe("lengths", row)
         rows.append(row)
         log(f"step {step:>4}  {len(row['lengths'])} responses, mean length {np.mean(row['lengths']):.1f}")
     return rows
 
 
-def standalone_run_dir(out: str | Path, name: str, config_path: str | None, overrides: list[str]) -> tuple[Path, RunConfig]:
+def standalone_run_dir(out: str | Path, name: str, config_path: str | None,
+                       overrides: list[str]) -> tuple[Path, RunConfig]:
     """A run folder for probing a model that has no run (writes config.yaml there)."""
     from microcoder.config import to_dict
-    from microcoder.run_store import RunStore
 
     cfg = load_config(config_path, overrides)
     store = RunStore(out, "probes", name)

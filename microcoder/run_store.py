@@ -57,6 +57,8 @@ from typing import Any, Optional, Union
 
 import yaml
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["MetricRows", "RunStore", "RunStoreError", "STATES", "STATUS_FIELDS", "STOP_FILE", "TRIAL_FILE",
            "atomic_write", "plain_config", "utc_now"]
 
@@ -273,6 +275,30 @@ class RunStore:
         """The rows of one probe kind (`temperature`, `lengths`)."""
         return self.dir / "probes" / f"{_check_name('probe', kind)}.jsonl"
 
+    def append_probe(self, kind: str, row: Mapping[str, Any]) -> None:
+        """Append one row to `probes/<kind>.jsonl` (flushed; the probes of microcoder.probes write here)."""
+        path = self.probe_path(kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            f.write(_dumps(row) + "\n")
+            f.flush()
+
+    def read_probe(self, kind: str) -> list[dict]:
+        """Rows of `probes/<kind>.jsonl`, [] when there are none (a torn last line is skipped)."""
+        try:
+            data = self.probe_path(kind).read_bytes()
+        except FileNotFoundError:
+            return []
+        rows = []
+        for line in data.splitlines():
+            try:
+                row = json.loads(line)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(row, dict):
+                rows.append(row)
+        return rows
+
     @property
     def name(self) -> str:
         """`<sweep>/<run>`, the form used in `parent_run`."""
@@ -290,12 +316,13 @@ class RunStore:
         return self.config_path
 
     def read_config(self) -> Optional[dict]:
-        """The config written by `write_config`, as nested dicts; None when there is none."""
+        """The config written by `write_config`, as nested dicts; None when there is none (a file that is not YAML
+        raises yaml.YAMLError). The one reader of config.yaml (training, probes, analysis)."""
         try:
             text = self.config_path.read_text()
         except FileNotFoundError:
             return None
-        return yaml.safe_load(text) or {}
+        return yaml.load(text, Loader=_YAML_LOADER) or {}  # noqa: S506 - a safe loader (C when available)
 
     # ------------------------------------------------------------------------------------------ metrics
 
@@ -458,11 +485,15 @@ class RunStore:
         return ordered
 
     def read_status(self) -> Optional[dict]:
-        """status.json as a dict, or None when the run has no status yet."""
+        """status.json as a dict, or None when the run has no status yet (a file that is not a JSON object
+        raises ValueError)."""
         try:
-            return json.loads(self.status_path.read_text())
+            status = json.loads(self.status_path.read_text())
         except FileNotFoundError:
             return None
+        if not isinstance(status, dict):
+            raise ValueError(f"{self.status_path}: not a JSON object")
+        return status
 
     # ------------------------------------------------------------------------------------------ samples
 

@@ -3,7 +3,8 @@
 What: `expand(spec)` returns `PlannedRun`s in dispatch order (every parent before its branches), or raises
 `SpecError` listing every problem: run-config errors from the config schema (labelled with where they come from:
 `set`, `arms.<arm>`, `grid.<key>[i]`, `branches.<name>.set`, or the run when only a combination is wrong),
-branches whose parent is missing, whose step is past the parent's end or has no checkpoint, and duplicate names.
+branches whose parent is missing, whose step is past the parent's end or has no checkpoint, duplicate names, and
+`labels`/`ours` naming no arm.
 
 Naming (deterministic, filesystem-safe, unique — duplicates are an error):
     arm              the arm name; with a grid and no arms, the run's grid label; with neither, `base`
@@ -292,6 +293,13 @@ def expand(spec: SweepSpec, problems: Optional[list[str]] = None) -> list[Planne
         runs.extend(branch_runs)
         by_arm[b.name] = branch_runs
         arm_names.add(b.name)
+
+    valid = ", ".join(sorted(arm_names)) or "none"
+    for arm in spec.labels:
+        if arm not in arm_names:
+            problems.append(f"labels.{arm}: no arm or branch named {arm!r} (valid: {valid})")
+    if spec.ours is not None and spec.ours not in arm_names:
+        problems.append(f"ours: no arm or branch named {spec.ours!r} (valid: {valid})")
 
     seen_names: dict[str, int] = {}
     for r in runs:

@@ -7,10 +7,19 @@ values that differ), then totals — runs, training steps, estimated GPU-hours (
 every run there carries `verl_overrides` and `verl_env`, built by `verl_job_of` — the same call the sweep worker's
 `run_verl` makes (`keep_steps`: the branch points its checkpoint pruning must keep).
 
-`save_plan(plan, sweep_dir)` writes `<out>/<sweep>/sweep.json` = {spec (after the scale overlay), runs with their
-full configs, cwd, ...}; `load_plan(sweep_dir)` reads it back, so `sweep resume DIR` and `sweep status DIR` need
-nothing but the folder. Relative data paths in run configs resolve against the recorded `cwd`, as they did when
-the sweep was planned.
+`save_plan(plan, sweep_dir)` writes `<out>/<sweep>/sweep.json`; `load_plan(sweep_dir)` reads it back, so `sweep
+resume DIR` and `sweep status DIR` need nothing but the folder. They are the only writer and the only reader of
+that file: the analysis (analysis/loading.py) reads it with `load_plan` too, and test fixtures and benchmarks write
+it with `save_plan`. One versioned record (PLAN_VERSION; any other version, or none, is refused naming the file):
+
+    version    1
+    sweep      the sweep name (the folder's name)
+    spec_path  the spec file it was planned from (None for a spec built in code); scale: the `--scale` overlay
+    cwd        where it was planned: relative data paths in run configs resolve against it
+    spec       the spec as a mapping after the scale overlay (sweeps/spec.py): figure, arms and branches (their
+               order is the legend order), labels, ours, ...
+    runs       one `PlannedRun.to_dict()` per run, in dispatch order: name, arm, seed, config (fully resolved),
+               overrides, grid, parent (a run name), at_step (the parent's branch step), differ, tags
 """
 
 from __future__ import annotations
@@ -26,8 +35,8 @@ from microcoder.run_store import atomic_write
 from .expand import PlannedRun, expand, value_text
 from .spec import SpecError, SweepSpec, load_spec, parse_spec
 
-__all__ = ["PLAN_FILE", "Plan", "format_plan", "keep_policy", "keep_steps", "load_plan", "make_plan", "save_plan",
-           "same_runs", "verl_job_of"]
+__all__ = ["PLAN_FILE", "PLAN_VERSION", "Plan", "format_plan", "keep_policy", "keep_steps", "load_plan", "make_plan",
+           "save_plan", "same_runs", "verl_job_of"]
 
 PLAN_FILE = "sweep.json"
 PLAN_VERSION = 1
@@ -215,18 +224,31 @@ def save_plan(plan: Plan, sweep_dir: str | Path) -> Path:
 
 
 def load_plan(sweep_dir: str | Path) -> Plan:
-    """The plan saved in `<sweep_dir>/sweep.json`; raises FileNotFoundError / SpecError."""
+    """The plan saved in `<sweep_dir>/sweep.json`; raises FileNotFoundError (no such file) or SpecError naming
+    the file (not JSON, a format version other than PLAN_VERSION or none, a missing or malformed part)."""
     path = Path(sweep_dir) / PLAN_FILE
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(f"{sweep_dir} is not a sweep folder (no {PLAN_FILE}; `microcoder sweep run SPEC` "
                                 f"creates it)") from None
-    if data.get("version") != PLAN_VERSION:
-        raise SpecError([f"{PLAN_FILE}: version {data.get('version')!r}, this code reads {PLAN_VERSION}"], str(path))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SpecError([f"{PLAN_FILE}: not JSON ({e})"], str(path)) from None
+    if not isinstance(data, dict):
+        raise SpecError([f"{PLAN_FILE}: expected a JSON object, got {type(data).__name__}"], str(path))
+    version = data.get("version")
+    if version != PLAN_VERSION:
+        what = "has no format version" if version is None else f"has format version {version!r}"
+        raise SpecError([f"{PLAN_FILE} {what}; this code reads version {PLAN_VERSION} (files written by "
+                         f"`microcoder sweep run`, or by sweeps.plan.save_plan)"], str(path))
+    runs = data.get("runs")
+    if not isinstance(data.get("spec"), dict) or not isinstance(runs, list) or not all(
+            isinstance(r, dict) and {"name", "arm", "seed", "config", "overrides"} <= r.keys() for r in runs):
+        raise SpecError([f"{PLAN_FILE}: `spec` must be a mapping and `runs` a list of planned runs (name, arm, seed, "
+                         f"config, overrides, ...)"], str(path))
     spec = parse_spec(data["spec"], data.get("spec_path"))
     spec.scale = data.get("scale")
-    return Plan(spec, [PlannedRun.from_dict(r) for r in data["runs"]], cwd=data.get("cwd") or os.getcwd())
+    return Plan(spec, [PlannedRun.from_dict(r) for r in runs], cwd=data.get("cwd") or os.getcwd())
 
 
 def same_runs(a: Plan, b: Plan) -> list[str]:

@@ -2,7 +2,8 @@
 
 `STUDY` below describes small sweeps (one per study figure, plus a `demo` without sweep.json); `known(...)` is
 the formula of every logged value, so a test can compute what a line must show. Built once per session
-(~1,000 fsync'd `RunStore.log` calls, a few seconds). Tests reach the helpers through the `fx` fixture.
+(~1,000 fsync'd `RunStore.log` calls, a few seconds). The sweep.json files are written by the sweeps' own writer
+(`save_sweep_json` → `sweeps.plan.save_plan`). Tests reach the helpers through the `fx` fixture.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from types import SimpleNamespace
 import pytest
 
 from microcoder.run_store import RunStore
+from sweeps.expand import PlannedRun
+from sweeps.plan import Plan, save_plan
+from sweeps.spec import parse_spec
 
 STEPS = 30
 TEST_EVERY = 10
@@ -75,10 +79,12 @@ def _config(**over) -> dict:
     return cfg
 
 
-def _sweep_json(root: Path, sweep: str, figure, arms, runs, **extra) -> None:
-    (root / sweep).mkdir(parents=True, exist_ok=True)
-    (root / sweep / "sweep.json").write_text(json.dumps({"name": sweep, "figure": figure, "arms": arms,
-                                                         "runs": runs, **extra}))
+def save_sweep_json(root: Path, spec: dict, runs: list[dict]) -> Path:
+    """`<root>/<spec name>/sweep.json`, written by `sweeps.plan.save_plan` as `sweep run` writes it: `spec` is a
+    sweep spec mapping (checked by `parse_spec`), `runs` the planned runs as PlannedRun fields (name, arm, seed,
+    config, parent, at_step, differ, ...), given here instead of expanded from the spec."""
+    runs = [PlannedRun(**{"overrides": [], "config": {}, **r}) for r in runs]
+    return save_plan(Plan(parse_spec(spec), runs), root / spec["name"])
 
 
 def build_study(root: Path) -> Path:
@@ -92,9 +98,12 @@ def build_study(root: Path) -> Path:
     for i, (arm, label, shape, over) in enumerate(arms):
         for seed in (0, 1):
             name = f"{arm}-s{seed}"
-            write_run(root, "kl_clip", name, _rows(i, seed, steps, shape), _config(**over, trainer__seed=seed))
-            runs.append({"name": name, "arm": arm, "seed": seed})
-    _sweep_json(root, "kl_clip", "9_2", [{"name": a, "label": lab} for a, lab, _, _ in arms], runs)
+            config = _config(**over, trainer__seed=seed)
+            write_run(root, "kl_clip", name, _rows(i, seed, steps, shape), config)
+            runs.append({"name": name, "arm": arm, "seed": seed, "config": config})
+    save_sweep_json(root, {"name": "kl_clip", "figure": "9_2", "seeds": [0, 1],
+                           "arms": {a: {k.replace("__", "."): v for k, v in over.items()} for a, _, _, over in arms},
+                           "labels": {a: lab for a, lab, _, _ in arms}}, runs)
 
     # context_length (10_2): NO sweep.json; the branch is known from status.json only
     write_run(root, "context_length", "4k-s0", _rows(0, 0, steps, {}), _config(data__max_response_length=4096))
@@ -110,9 +119,10 @@ def build_study(root: Path) -> Path:
     for i, (arm, label, t, parent) in enumerate(temps):
         name = f"{arm}-s0"
         st = range(11, STEPS + 1) if parent else steps
-        write_run(root, "temperature", name, _rows(i, 0, st, dict(div_slope=-0.005)),
-                  _config(rollout__temperature=t))
-        runs.append({"name": name, "arm": arm, "seed": 0, **({"parent": parent, "at_step": 10} if parent else {})})
+        config = _config(rollout__temperature=t)
+        write_run(root, "temperature", name, _rows(i, 0, st, dict(div_slope=-0.005)), config)
+        runs.append({"name": name, "arm": arm, "seed": 0, "config": config,
+                     **({"parent": f"{parent}-s0", "at_step": 10} if parent else {})})
     probe = root / "temperature" / "t0.6-s0" / "probes"
     probe.mkdir()
     with open(probe / "temperature.jsonl", "w") as f:
@@ -120,7 +130,11 @@ def build_study(root: Path) -> Path:
             for t in (0.6, 1.0, 1.4):
                 f.write(json.dumps({"step": ck, "temperature": t, "accuracy": 0.5 - 0.1 * t + ck / 100,
                                     "diversity": 0.3 + 0.4 * t - ck / 300, "prompts": 8, "n": 4}) + "\n")
-    _sweep_json(root, "temperature", "7_2", [{"name": a, "label": lab} for a, lab, _, _ in temps], runs)
+    save_sweep_json(root, {"name": "temperature", "figure": "7_2",
+                           "arms": {a: {"rollout.temperature": t} for a, _, t, parent in temps if not parent},
+                           "branches": {a: {"from": parent, "at_step": 10, "set": {"rollout.temperature": t}}
+                                        for a, _, t, parent in temps if parent},
+                           "labels": {a: lab for a, lab, _, _ in temps}}, runs)
 
     # truncation_mask (12_2): modes and ratios in config.yaml; folder name maps to the figure
     masks = [("none", "none", 0.0, 0.0), ("cond-0.1", "conditional", 0.1, 2.0), ("cond-0.3", "conditional", 0.3, 4.0),
@@ -163,10 +177,14 @@ def build_study(root: Path) -> Path:
                 return {f"test/accuracy/{p}/{d}": base + 0.01 * j + 0.001 * k
                         for j, p in enumerate(("atcoder", "leetcode")) for k, d in enumerate(("easy", "hard"))}
             name = f"{arm}-{model}-s0"
-            write_run(root, "algorithms", name, _rows(i, 0, steps, {}, by), {**_config(), "model": {"preset": model}})
-            runs.append({"name": name, "arm": arm, "seed": 0, "values": {"model.preset": model}})
-    _sweep_json(root, "algorithms", "13", [{"name": "grpo", "label": "GRPO"}, {"name": "dapo", "label": "DAPO"},
-                                           {"name": "mgrpo", "label": "MicroCoder-GRPO", "ours": True}], runs)
+            config = {**_config(), "model": {"preset": model}}
+            write_run(root, "algorithms", name, _rows(i, 0, steps, {}, by), config)
+            runs.append({"name": name, "arm": arm, "seed": 0, "config": config, "grid": {"model.preset": model},
+                         "differ": {"model.preset": model}})
+    save_sweep_json(root, {"name": "algorithms", "figure": "13", "arms": {a: {} for a in arms},
+                           "grid": {"model.preset": ["small", "big"]},
+                           "labels": {"grpo": "GRPO", "dapo": "DAPO", "mgrpo": "MicroCoder-GRPO"}, "ours": "mgrpo"},
+                    runs)
 
     # demo: no sweep.json, timestamped run names, one run without status.json
     write_run(root, "demo", "micro-grpo-20260101-120000", _rows(0, 0, range(0, 11), dict(acc_slope=0.01)),
@@ -180,7 +198,7 @@ def build_study(root: Path) -> Path:
 def fx():
     """The fixture's helpers for the tests (pytest runs with --import-mode=importlib: conftest is not importable)."""
     return SimpleNamespace(STEPS=STEPS, TEST_EVERY=TEST_EVERY, known=known, write_run=write_run,
-                           build_study=build_study)
+                           save_sweep_json=save_sweep_json, build_study=build_study)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ marked with the reason it is not, never decided on one seed, and every claim rea
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -92,10 +91,11 @@ def write_sweep(fx, root: Path, sweep: str, figure: str, arms: dict, seeds) -> P
         for seed in seeds:
             name = f"{arm}-s{seed}"
             rows = [(t, row(t, seed)) for t in range(STEPS + 1)]
-            fx.write_run(root, sweep, name, rows, {**config, "trainer": {"seed": seed}})
-            runs.append({"name": name, "arm": arm, "seed": seed})
-    (root / sweep / "sweep.json").write_text(json.dumps({"name": sweep, "figure": figure,
-                                                         "arms": [{"name": a} for a in arms], "runs": runs}))
+            run_config = {**config, "trainer": {"seed": seed}}
+            fx.write_run(root, sweep, name, rows, run_config)
+            runs.append({"name": name, "arm": arm, "seed": seed, "config": run_config})
+    fx.save_sweep_json(root, {"name": sweep, "figure": figure, "arms": {a: {} for a in arms}, "seeds": list(seeds)},
+                       runs)
     return root
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-
 import numpy as np
+import yaml
 
 from analysis.loading import load
 from analysis.wandb_loading import history_columns
@@ -82,6 +82,8 @@ def test_figures_command_draws_every_sweep_and_writes_the_report(study_root, tmp
     assert "| No KL Loss Clip High | `nokl` | 2 | 2 finished |" in md
     assert "from 4k at step 10" in md  # context_length's branch in the settings table
     assert "no status.json" in md  # the demo run without one is listed, not fatal
+    spec = md[md.index("## Sweep `kl_clip`"):].split("### Spec\n", 1)[1].split("```yaml\n", 1)[1].split("```")[0]
+    assert yaml.safe_load(spec)["name"] == "kl_clip" and "\nname: kl_clip\n" in "\n" + spec  # a YAML block
     page = (out / "report.html").read_text()
     assert "<img src='kl_clip/kl_clip.png'" in page and "<table>" in page
 

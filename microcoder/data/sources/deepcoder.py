@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..record import ProblemRecord, Rejected, RowError, as_dict, iso_date, norm_difficulty, normalise_tests, \
     parse_structured
-from . import add_source, content_id, first_text, platform_of
+from .base import add_source, content_id, first_text, platform_of
 from .livecodebench import fn_from_starter, lcb_tests
 
 SUBSETS = ("primeintellect", "taco", "lcbv5", "codeforces")

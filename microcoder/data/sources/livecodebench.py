@@ -17,7 +17,7 @@ from typing import Any
 
 from ..record import ProblemRecord, Rejected, RowError, as_dict, decode_lcb_tests, iso_date, norm_difficulty, \
     normalise_tests
-from . import add_source
+from .base import add_source
 
 TESTTYPES = {"stdin": "stdin", "functional": "call"}
 _DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)

@@ -20,7 +20,7 @@ re-rendered by the chosen template.
 from __future__ import annotations
 
 from ..record import STYLES, ProblemRecord, RowError, iso_date, norm_difficulty, normalise_tests
-from . import add_source
+from .base import add_source
 
 
 def parse(row: dict) -> ProblemRecord:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..record import ProblemRecord, Rejected, RowError, as_dict, codeforces_difficulty, iso_date, norm_difficulty, \
     normalise_tests
-from . import add_source, content_id, first_text, platform_of
+from .base import add_source, content_id, first_text, platform_of
 from .deepcoder import typed_tests
 
 

@@ -7,7 +7,7 @@ EASY|MEDIUM|MEDIUM_HARD|HARD|VERY_HARD to easy|medium|hard|hard|hard (UNKNOWN_DI
 from __future__ import annotations
 
 from ..record import ProblemRecord, RowError, iso_date, parse_structured
-from . import add_source, content_id, first_text, platform_of
+from .base import add_source, content_id, first_text, platform_of
 from .deepcoder import io_tests
 
 DIFFICULTY = {"introductory": "easy", "interview": "medium", "competition": "hard", "easy": "easy",
