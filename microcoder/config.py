@@ -1,9 +1,13 @@
 """The run config: every setting of one RL run, backend-neutral, as dataclasses mirrored in YAML (design.md §2).
 
 What: `RunConfig` groups model, data, rollout, actor, algorithm, mask, reward, trainer and tracking settings,
-named as in verl 0.9.1 wherever verl has a name, so the verl backend translates it with a table. Every field
-carries a one-line help (`field_help("actor.clip_ratio_high")`, `all_field_help()`). Defaults suit the tiny
-CPU model of design.md §9 (16 prompts × 8 samples, ≤ 64 new tokens).
+named as in verl 0.9.1 wherever verl has a name. A field is declared once, in its dataclass below:
+`_f(default, help, choices, check=..., verl=...)` holds its default, its one-line help (`field_help(key)`,
+`all_field_help()`), its allowed values (`choices(key)`), its range check (`constraint(key)`: a `Constraint` —
+`positive`, `positive_int`, `non_negative`, `probability`, `in_range(lo, hi)`, ... — enforced at load) and, where its
+value goes to verl as it is, its verl key (`verl_keys()`: the verl backend's translation table). Checks that involve
+more than one field (mini-batch divides batch, n >= 2 for group estimators, schedules) are code in
+`_value_problems`. Defaults suit the tiny CPU model of design.md §9 (16 prompts × 8 samples, ≤ 64 new tokens).
 
 Why: a run must be reproducible from one YAML file, and a typo or a bad value must fail at load — naming the
 key, what is allowed, and every other problem at once — not 20 minutes into a run.
@@ -32,25 +36,33 @@ Get the `Schedule` objects with `cfg.data.max_response_length_schedule()` and
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import yaml
 
+from microcoder.tracking import MODES as TRACKING_MODES
 from microcoder.yaml_loading import parse_yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from microcoder.data.prompts import PROMPTS
+from microcoder.evaluator.comparators import COMPARATORS
+from microcoder.models import model_names
+from microcoder.recipe.mask_registry import ELIGIBILITY, MASKS
 from microcoder.recipe.schedules import Schedule, ScheduleError, make_schedule
+from microcoder.registry import did_you_mean
 
 __all__ = [
     "ConfigError",
     "RunConfig",
     "all_field_help",
+    "Constraint",
+    "choices",
+    "constraint",
     "field_help",
     "from_dict",
     "load_config",
@@ -58,51 +70,79 @@ __all__ = [
     "to_dict",
     "to_yaml",
     "validate_config",
+    "verl_keys",
 ]
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
-# Allowed values of the enumerated fields. Mask modes mirror recipe.truncation_mask.MASKS (a test keeps them
-# equal; importing it here would pull torch into every config load).
-CHOICES: dict[str, tuple[str, ...]] = {
-    "model.preset": ("micro", "smollm2-135m", "qwen3-4b-instruct"),
-    "actor.loss_agg_mode": ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"),
-    "actor.kl_loss_type": ("low_var_kl", "k3", "kl", "k1", "mse", "k2", "abs"),
-    "algorithm.adv_estimator": ("grpo", "rloo"),
-    "mask.mode": ("none", "complete", "conditional"),
-    "mask.eligible": ("non-incorrect", "correct"),
-    "data.prompt_template": ("livecodebench", "plain"),  # = microcoder.data.prompts.PROMPTS (a test keeps them equal)
-    "reward.evaluator": ("microcoder", "strict"),
-    "tracking.mode": ("offline", "online", "disabled"),
-}
 GROUP_ESTIMATORS = ("grpo", "rloo")  # advantage estimators that compare the n responses of one prompt
 
+Choices = Union[tuple[str, ...], Callable[[], Sequence[str]]]
 
-def _f(default: Any, help: str) -> Any:
-    """A dataclass field with its one-line help in metadata (read back by `field_help`)."""
+
+@dataclass(frozen=True)
+class Constraint:
+    """A field's range check: `ok(value)` is true for an allowed value; `allowed` completes "<key>: must be ..."."""
+
+    ok: Callable[[Any], bool]
+    allowed: str
+
+
+positive_int = Constraint(lambda v: v >= 1, "a positive integer")
+non_negative_int = Constraint(lambda v: v >= 0, "an integer >= 0")
+positive = Constraint(lambda v: v > 0, "> 0")
+non_negative = Constraint(lambda v: v >= 0, ">= 0")
+probability = Constraint(lambda v: 0 <= v <= 1, "a probability in [0, 1]")
+non_empty = Constraint(lambda v: bool(v and v.strip()), "a non-empty string")
+
+
+def in_range(lo: float, hi: float, *, closed: str = "neither", why: str = "") -> Constraint:
+    """lo < v < hi, with `closed` = neither | left | right | both saying which ends are allowed; `why` is appended
+    to the message in parentheses."""
+    left, right = closed in ("left", "both"), closed in ("right", "both")
+    words = f"in {'[' if left else '('}{lo}, {hi}{']' if right else ')'}" + (f" ({why})" if why else "")
+    return Constraint(lambda v: (lo <= v if left else lo < v) and (v <= hi if right else v < hi), words)
+
+
+def _f(default: Any, help: str, choices: Optional[Choices] = None, *, check: Optional[Constraint] = None,
+       verl: Optional[str] = None) -> Any:
+    """A dataclass field with its one-line help (read back by `field_help`) and, where it has them: its allowed
+    values (`choices`: a tuple, or a registry's `names`, lazy entries included, so nothing heavy is imported), its
+    range `check` (a `Constraint`, enforced at load), and `verl`, the verl 0.9.1 key its value is copied to as it
+    is (read by microcoder.backends.verl.translate; settings verl takes another way leave it out)."""
+    extra = {"choices": choices, "check": check, "verl": verl}
+    metadata = {"help": help, **{k: v for k, v in extra.items() if v is not None}}
     if isinstance(default, type):
-        return field(default_factory=default, metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+        return field(default_factory=default, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
 class ModelConfig:
     path: Optional[str] = _f(None, "HF model directory (or hub id); when set it is used instead of `preset`.")
-    preset: Optional[str] = _f("micro", "Named model: micro (random tiny Qwen2, CPU), smollm2-135m, qwen3-4b-instruct.")
+    preset: Optional[str] = _f("micro", "Named model: micro (random tiny Qwen2, CPU), smollm2-135m, qwen3-4b-instruct.",
+                               model_names)
 
 
 @dataclass
 class DataConfig:
     train: str = _f("micro-mixed", "Training dataset: a micro name (micro-easy, micro-hard, micro-mixed), a prepared "
-                                   "folder or name under $MICROCODER_DATA_DIR (microcoder data prepare), or a file.")
-    test: str = _f("micro-mixed", "Fixed test dataset behind test/accuracy: a registered name or a file path.")
-    max_prompt_length: int = _f(128, "Prompt token limit; longer prompts are filtered out.")
+                                   "folder or name under $MICROCODER_DATA_DIR (microcoder data prepare), or a file.",
+                   check=non_empty)
+    test: str = _f("micro-mixed", "Fixed test dataset behind test/accuracy: a registered name or a file path.",
+                  check=non_empty)
+    max_prompt_length: int = _f(128, "Prompt token limit; longer prompts are filtered out.", check=positive_int,
+                                verl="data.max_prompt_length")
     max_response_length: Any = _f(64, "Response token limit L_max: an int or an int schedule (constant|staged|linear).")
-    train_batch_size: int = _f(16, "Prompts per rollout round (each sampled rollout.n times).")
-    train_size: int = _f(2000, "Problems drawn from a generated training set (ignored for files: all are used).")
-    test_size: int = _f(200, "Problems in the fixed test set behind test/accuracy (generated sets; files: all).")
+    train_batch_size: int = _f(16, "Prompts per rollout round (each sampled rollout.n times).", check=positive_int,
+                               verl="data.train_batch_size")
+    train_size: int = _f(2000, "Problems drawn from a generated training set (ignored for files: all are used).",
+                         check=positive_int)
+    test_size: int = _f(200, "Problems in the fixed test set behind test/accuracy (generated sets; files: all).",
+                        check=positive_int)
     prompt_template: str = _f("livecodebench", "Prompt template of prepared data (microcoder.data.prompts): "
-                                               "livecodebench (its official prompt) or plain; micro sets keep theirs.")
+                                               "livecodebench (its official prompt) or plain; micro sets keep theirs.",
+                              PROMPTS.names)
 
     def max_response_length_schedule(self) -> Schedule:
         """`max_response_length` as an integer `Schedule` (value_at(step) → int)."""
@@ -111,11 +151,15 @@ class DataConfig:
 
 @dataclass
 class RolloutConfig:
-    n: int = _f(8, "Responses per prompt: the GRPO group size G (>= 2 for group estimators).")
+    n: int = _f(8, "Responses per prompt: the GRPO group size G (>= 2 for group estimators).", check=positive_int,
+                verl="actor_rollout_ref.rollout.n")
     temperature: Any = _f(1.0, "Sampling temperature: a number or a schedule (constant|staged|linear|auto).")
-    top_p: float = _f(1.0, "Nucleus sampling mass in (0, 1]; 1.0 samples the full distribution.")
-    val_temperature: float = _f(1.0, "Temperature for test/accuracy sampling; 0 means greedy.")
-    val_n: int = _f(4, "Samples per test prompt; test/accuracy is their mean pass rate (pass@1).")
+    top_p: float = _f(1.0, "Nucleus sampling mass in (0, 1]; 1.0 samples the full distribution.",
+                      check=in_range(0, 1, closed="right"), verl="actor_rollout_ref.rollout.top_p")
+    val_temperature: float = _f(1.0, "Temperature for test/accuracy sampling; 0 means greedy.", check=non_negative,
+                                verl="actor_rollout_ref.rollout.val_kwargs.temperature")
+    val_n: int = _f(4, "Samples per test prompt; test/accuracy is their mean pass rate (pass@1).", check=positive_int,
+                    verl="actor_rollout_ref.rollout.val_kwargs.n")
 
     def temperature_schedule(self) -> Schedule:
         """`temperature` as a `Schedule`; an `auto` one must be `resolve(probe)`d before use."""
@@ -124,46 +168,67 @@ class RolloutConfig:
 
 @dataclass
 class ActorConfig:
-    ppo_mini_batch_size: int = _f(8, "Prompts per parameter update; must divide data.train_batch_size.")
-    lr: float = _f(5e-5, "Adam learning rate of the policy (design.md §9: 5e-5 learns, 5e-4 collapses).")
-    weight_decay: float = _f(0.0, "AdamW weight decay of the policy.")
-    grad_clip: float = _f(1.0, "Clip the policy gradient's global norm to this value.")
-    entropy_coeff: float = _f(0.0, "Weight of the entropy bonus in the policy loss (0 = none).")
-    loss_agg_mode: str = _f("token-mean", "How token losses are averaged (verl agg_loss): token-mean is DAPO's.")
-    use_kl_loss: bool = _f(False, "Add a KL(π_θ‖π_ref) loss term (GRPO); MicroCoder-GRPO and DAPO drop it.")
-    kl_loss_coef: float = _f(0.001, "Weight β of the KL loss term when use_kl_loss.")
-    kl_loss_type: str = _f("low_var_kl", "KL estimator (verl kl_penalty): low_var_kl = k3 (Schulman 2020).")
-    clip_ratio_low: float = _f(0.2, "PPO clip ε: the ratio is clipped below at 1 − ε.")
-    clip_ratio_high: float = _f(0.2, "PPO clip ε_high: clipped above at 1 + ε_high; 0.28 is DAPO's clip-higher.")
+    ppo_mini_batch_size: int = _f(8, "Prompts per parameter update; must divide data.train_batch_size.",
+                                  check=positive_int, verl="actor_rollout_ref.actor.ppo_mini_batch_size")
+    lr: float = _f(5e-5, "Adam learning rate of the policy (design.md §9: 5e-5 learns, 5e-4 collapses).",
+                   check=positive, verl="actor_rollout_ref.actor.optim.lr")
+    weight_decay: float = _f(0.0, "AdamW weight decay of the policy.", check=non_negative,
+                             verl="actor_rollout_ref.actor.optim.weight_decay")
+    grad_clip: float = _f(1.0, "Clip the policy gradient's global norm to this value.", check=positive,
+                          verl="actor_rollout_ref.actor.optim.clip_grad")  # the key 0.9.1's engines read
+    entropy_coeff: float = _f(0.0, "Weight of the entropy bonus in the policy loss (0 = none).", check=non_negative,
+                              verl="actor_rollout_ref.actor.entropy_coeff")
+    loss_agg_mode: str = _f("token-mean", "How token losses are averaged (verl agg_loss): token-mean is DAPO's.",
+                            ("token-mean", "seq-mean-token-sum", "seq-mean-token-mean", "seq-mean-token-sum-norm"),
+                            verl="actor_rollout_ref.actor.loss_agg_mode")
+    use_kl_loss: bool = _f(False, "Add a KL(π_θ‖π_ref) loss term (GRPO); MicroCoder-GRPO and DAPO drop it.",
+                           verl="actor_rollout_ref.actor.use_kl_loss")
+    kl_loss_coef: float = _f(0.001, "Weight β of the KL loss term when use_kl_loss.", check=non_negative,
+                             verl="actor_rollout_ref.actor.kl_loss_coef")
+    kl_loss_type: str = _f("low_var_kl", "KL estimator (verl kl_penalty): low_var_kl = k3 (Schulman 2020).",
+                           ("low_var_kl", "k3", "kl", "k1", "mse", "k2", "abs"),
+                           verl="actor_rollout_ref.actor.kl_loss_type")
+    clip_ratio_low: float = _f(0.2, "PPO clip ε: the ratio is clipped below at 1 − ε.",
+                               check=in_range(0, 1, why="the ratio is clipped below at 1 − ε"),
+                               verl="actor_rollout_ref.actor.clip_ratio_low")
+    clip_ratio_high: float = _f(0.2, "PPO clip ε_high: clipped above at 1 + ε_high; 0.28 is DAPO's clip-higher.",
+                                check=positive, verl="actor_rollout_ref.actor.clip_ratio_high")
 
 
 @dataclass
 class AlgorithmConfig:
-    adv_estimator: str = _f("grpo", "Advantage estimator (verl name): grpo or rloo, both group-relative.")
-    norm_adv_by_std_in_grpo: bool = _f(True, "Divide GRPO advantages by the group's reward std (False = Dr. GRPO).")
+    adv_estimator: str = _f("grpo", "Advantage estimator (verl name): grpo or rloo, both group-relative.",
+                            GROUP_ESTIMATORS, verl="algorithm.adv_estimator")
+    norm_adv_by_std_in_grpo: bool = _f(True, "Divide GRPO advantages by the group's reward std (False = Dr. GRPO).",
+                                       verl="algorithm.norm_adv_by_std_in_grpo")
 
 
 @dataclass
 class MaskConfig:
-    mode: str = _f("none", "Truncation mask: none | complete (overlong filtering) | conditional (MicroCoder-GRPO).")
-    ratio: float = _f(0.1, "ρ: chance that an eligible truncated response is masked (conditional only), in [0, 1].")
-    repeat_window: int = _f(128, "m: a response whose last m tokens repeat the m before is never masked.")
+    mode: str = _f("none", "Truncation mask: none | complete (overlong filtering) | conditional (MicroCoder-GRPO).",
+                   MASKS.names)
+    ratio: float = _f(0.1, "ρ: chance that an eligible truncated response is masked (conditional only), in [0, 1].",
+                      check=probability)
+    repeat_window: int = _f(128, "m: a response whose last m tokens repeat the m before is never masked.",
+                            check=positive_int)
     eligible: str = _f("non-incorrect", "Which truncated responses the conditional mask may zero: non-incorrect "
-                       "(the equation: passed, or cut off before a closed answer block) | correct (passed only).")
+                       "(the equation: passed, or cut off before a closed answer block) | correct (passed only).",
+                       ELIGIBILITY)
 
 
 @dataclass
 class OverlongBufferConfig:
     enable: bool = _f(False, "DAPO's soft overlong punishment (arXiv:2503.14476 §3.4): reward penalty near L_max.")
     len: int = _f(16, "L_cache: the last `len` tokens before L_max; the penalty rises linearly from 0 to −1 there.")
-    penalty_factor: float = _f(1.0, "Scale of the overlong penalty added to the reward.")
+    penalty_factor: float = _f(1.0, "Scale of the overlong penalty added to the reward.", check=non_negative)
 
 
 @dataclass
 class RewardConfig:
-    evaluator: str = _f("microcoder", "Code evaluator: microcoder (robust) or strict (LiveCodeBench-style).")
-    time_limit_s: float = _f(2.0, "Wall-clock limit per test case, seconds.")
-    memory_mb: int = _f(1024, "Address-space limit (RLIMIT_AS) per judged program, MiB.")
+    evaluator: str = _f("microcoder", "Code evaluator: microcoder (robust) or strict (LiveCodeBench-style).",
+                        COMPARATORS.names)
+    time_limit_s: float = _f(2.0, "Wall-clock limit per test case, seconds.", check=positive)
+    memory_mb: int = _f(1024, "Address-space limit (RLIMIT_AS) per judged program, MiB.", check=positive_int)
     overlong_buffer: OverlongBufferConfig = _f(
         OverlongBufferConfig, "DAPO's soft overlong penalty (verl: reward_model.overlong_buffer)."
     )
@@ -171,16 +236,20 @@ class RewardConfig:
 
 @dataclass
 class TrainerConfig:
-    total_steps: int = _f(20, "Training steps (rollout + update rounds) of the run.")
-    test_freq: int = _f(5, "Evaluate test/accuracy every this many steps (0 = only at the end).")
-    save_freq: int = _f(10, "Save a checkpoint every this many steps (0 = only at the end).")
-    seed: int = _f(0, "Seed of every RNG of the run (sampling, masks, data order).")
+    total_steps: int = _f(20, "Training steps (rollout + update rounds) of the run.", check=positive_int,
+                          verl="trainer.total_training_steps")
+    test_freq: int = _f(5, "Evaluate test/accuracy every this many steps (0 = only at the end).",
+                        check=non_negative_int)
+    save_freq: int = _f(10, "Save a checkpoint every this many steps (0 = only at the end).",
+                        check=non_negative_int)
+    seed: int = _f(0, "Seed of every RNG of the run (sampling, masks, data order).", check=non_negative_int)
 
 
 @dataclass
 class TrackingConfig:
-    project: str = _f("microcoder", "W&B project name.")
-    mode: str = _f("offline", "W&B mode: offline (default; `wandb sync` later), online, or disabled.")
+    project: str = _f("microcoder", "W&B project name.", check=non_empty, verl="trainer.project_name")
+    mode: str = _f("offline", "W&B mode: offline (default; `wandb sync` later), online, or disabled.",
+                   TRACKING_MODES)
 
 
 @dataclass
@@ -212,6 +281,26 @@ def _schema(cls: type, prefix: str = "") -> dict[str, tuple[Any, dataclasses.Fie
 
 
 SCHEMA = _schema(RunConfig)
+
+
+def choices(key: str) -> tuple[str, ...]:
+    """The allowed values of an enumerated setting, e.g. choices("mask.mode"); () for a free one."""
+    allowed = SCHEMA[key][1].metadata.get("choices", ())
+    return tuple(allowed() if callable(allowed) else allowed)
+
+
+CHOICES: dict[str, tuple[str, ...]] = {k: choices(k) for k in SCHEMA if choices(k)}
+"""Every enumerated setting → its allowed values, as the registries behind them hold them at import."""
+
+
+def constraint(key: str) -> Optional[Constraint]:
+    """The range check declared on a setting, e.g. constraint("mask.ratio").allowed; None for an unchecked one."""
+    return SCHEMA[key][1].metadata.get("check")
+
+
+def verl_keys() -> dict[str, str]:
+    """Every setting copied to verl 0.9.1 as it is → its verl key, in schema order (the verl backend's table)."""
+    return {k: f.metadata["verl"] for k, (tp, f) in SCHEMA.items() if "verl" in f.metadata}
 
 
 def _is_group(path: str) -> bool:
@@ -281,14 +370,10 @@ def _unknown_key_message(path: str) -> str:
     else:
         return f"{path}: is a group of settings, not a setting"
     siblings = _children(parent)
-    close = difflib.get_close_matches(part, siblings, n=1, cutoff=0.6)
-    if close:
-        suggestion = _join(parent, close[0])
-    else:  # the right name under another group: `actor.temperature` → `rollout.temperature`
-        names = sorted({k.rsplit(".", 1)[-1] for k in SCHEMA})
-        near = difflib.get_close_matches(part, names, n=1, cutoff=0.75)
-        suggestion = next((k for k in SCHEMA if near and k.rsplit(".", 1)[-1] == near[0]), None)
-    hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+    hint = did_you_mean(part, {s: _join(parent, s) for s in siblings})
+    if not hint:  # the right name under another group: `actor.temperature` → `rollout.temperature`
+        elsewhere = {k.rsplit(".", 1)[-1]: k for k in reversed(SCHEMA)}  # the first key of each name
+        hint = did_you_mean(part, elsewhere, cutoff=0.75)
     where = f" under {parent}" if parent else ""
     return f"{_join(parent, part)}: unknown key{hint} (valid keys{where}: {', '.join(siblings)})"
 
@@ -304,8 +389,7 @@ _parse_yaml = parse_yaml  # strict: 1e-4 is a float, duplicate keys are errors (
 
 def _preset_layer(name: Any, problems: list[str]) -> dict:
     if not isinstance(name, str) or name not in preset_names():
-        close = difflib.get_close_matches(str(name), preset_names(), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, preset_names())
         problems.append(f"preset: unknown preset {name!r}{hint} (valid: {', '.join(preset_names())})")
         return {}
     data = _parse_yaml((PRESET_DIR / f"{name}.yaml").read_text()) or {}
@@ -454,7 +538,8 @@ def _build(leaves: list[Leaf], problems: list[str], source: Optional[str]) -> Ru
 
 
 def _value_problems(cfg: RunConfig, skip: set[str]) -> list[str]:
-    """Range, choice, schedule and cross-field checks; keys already reported as mistyped are skipped."""
+    """Choice, range (both declared on the fields), schedule and cross-field checks; keys already reported as
+    mistyped are skipped."""
     problems: list[str] = []
 
     def get(key: str) -> Any:
@@ -467,29 +552,17 @@ def _value_problems(cfg: RunConfig, skip: set[str]) -> list[str]:
         if key not in skip and not ok(get(key)):
             problems.append(f"{key}: must be {allowed}, got {get(key)!r}")
 
-    for key, allowed in CHOICES.items():
+    for key in CHOICES:
+        allowed = choices(key)
         if key not in skip and get(key) is not None and get(key) not in allowed:
-            close = difflib.get_close_matches(str(get(key)), allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"{key}: must be one of {', '.join(allowed)}, got {get(key)!r}{hint}")
+            problems.append(f"{key}: must be one of {', '.join(allowed)}, got {get(key)!r}"
+                            f"{did_you_mean(get(key), allowed)}")
 
-    positive_int = lambda v: v >= 1  # noqa: E731
-    for key in ("data.max_prompt_length", "data.train_batch_size", "rollout.n", "rollout.val_n",
-                "actor.ppo_mini_batch_size", "mask.repeat_window", "reward.memory_mb", "trainer.total_steps",
-                "data.train_size", "data.test_size"):
-        check(key, positive_int, "a positive integer")
-    for key in ("trainer.test_freq", "trainer.save_freq", "trainer.seed"):
-        check(key, lambda v: v >= 0, "an integer >= 0")
-    for key in ("actor.lr", "actor.clip_ratio_high", "reward.time_limit_s", "actor.grad_clip"):
-        check(key, lambda v: v > 0, "> 0")
-    for key in ("actor.entropy_coeff", "actor.weight_decay", "actor.kl_loss_coef", "rollout.val_temperature",
-                "reward.overlong_buffer.penalty_factor"):
-        check(key, lambda v: v >= 0, ">= 0")
-    check("actor.clip_ratio_low", lambda v: 0 < v < 1, "in (0, 1) (the ratio is clipped below at 1 − ε)")
-    check("rollout.top_p", lambda v: 0 < v <= 1, "in (0, 1]")
-    check("mask.ratio", lambda v: 0 <= v <= 1, "a probability in [0, 1]")
-    for key in ("data.train", "data.test", "tracking.project"):
-        check(key, lambda v: bool(v and v.strip()), "a non-empty string")
+    for key in SCHEMA:  # each field's own range check, declared beside its default (`_f(..., check=...)`)
+        declared = constraint(key)
+        if declared is not None:
+            check(key, declared.ok, declared.allowed)
+    # cross-field and schedule checks below: they involve more than one field's value, or every value of a schedule
     if cfg.model.path is None and cfg.model.preset is None:
         problems.append("model.path, model.preset: set one (a model directory or a named preset)")
 

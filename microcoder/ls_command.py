@@ -5,52 +5,40 @@
     microcoder ls datasets        micro datasets and the prepared ones under $MICROCODER_DATA_DIR
 
 The names are the values config keys, spec fields and commands accept (the same registries that check them and
-list them in their errors). Each lister imports only its own registry's module.
+list them in their errors), with each registry's one-line docs (`Registry.doc`). Each lister imports only its own
+registry's module, and lazy entries are listed from their declarations: listing imports neither torch nor
+matplotlib (tests/test_ls_command.py checks).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
+
+from microcoder.registry import summary_line
 
 __all__ = ["LISTERS", "add_arguments", "entries", "run"]
 
 
-SUMMARY_CHARS = 110
-
-
-def _first_line(text: Any) -> str:
-    """The first sentence of a docstring's first paragraph, at most SUMMARY_CHARS characters."""
-    para = []
-    for line in str(text or "").strip().splitlines():
-        if not line.strip():
-            break
-        para.append(line.strip())
-    summary = " ".join(para)
-    cut = summary.find(". ")
-    summary = summary[: cut + 1] if cut >= 0 else summary
-    return summary if len(summary) <= SUMMARY_CHARS else summary[: SUMMARY_CHARS - 1].rstrip() + "…"
-
-
-def _registry(module: str, attr: str, doc: Callable[[Any], str] = lambda obj: _first_line(obj.__doc__)):
+def _registry(module: str, attr: str) -> Callable[[], Iterable[tuple[str, str]]]:
+    """A lister of the registry `module.attr`: (name, Registry.doc(name)) per entry."""
     def lister() -> Iterable[tuple[str, str]]:
         reg = getattr(importlib.import_module(module), attr)
-        return [(name, doc(reg.get(name))) for name in reg.names()]
+        return [(name, reg.doc(name)) for name in reg.names()]
     return lister
 
 
 def _run_presets() -> Iterable[tuple[str, str]]:
     from microcoder.config import PRESET_DIR, preset_names
 
-    return [(name, _first_line((PRESET_DIR / f"{name}.yaml").read_text()).lstrip("# ")) for name in preset_names()]
+    return [(name, summary_line((PRESET_DIR / f"{name}.yaml").read_text()).lstrip("# ")) for name in preset_names()]
 
 
 def _datasets() -> Iterable[tuple[str, str]]:
-    from microcoder.data.micro import DATASETS
     from microcoder.data.resolve import data_dir, prepared_names
 
-    out = [(name, f"generated micro problems, {DATASETS.get(name)} tier") for name in DATASETS.names()]
+    out = list(_registry("microcoder.data.micro", "DATASETS")())
     return out + [(name, f"prepared, under {data_dir()}") for name in prepared_names()]
 
 
@@ -61,11 +49,10 @@ def _metrics() -> Iterable[tuple[str, str]]:
 
 
 LISTERS: dict[str, tuple[str, Callable[[], Iterable[tuple[str, str]]]]] = {
-    "backends": ("training backends (a sweep's `backend`)", _registry("microcoder.backends", "BACKENDS",
-                                                                       lambda b: b.about)),
+    "backends": ("training backends (a sweep's `backend`)", _registry("microcoder.backends", "BACKENDS")),
     "evaluators": ("output comparators (reward.evaluator)", _registry(
         "microcoder.evaluator.comparators", "COMPARATORS")),
-    "masks": ("truncation masks (mask.mode)", _registry("microcoder.recipe.truncation_mask", "MASKS")),
+    "masks": ("truncation masks (mask.mode)", _registry("microcoder.recipe.mask_registry", "MASKS")),
     "schedules": ("temperature / length schedules (rollout.temperature, data.max_response_length kind)",
                   _registry("microcoder.recipe.schedules", "SCHEDULES")),
     "diversity": ("response diversity measures", _registry("microcoder.recipe.diversity", "DIVERSITY")),
@@ -73,10 +60,9 @@ LISTERS: dict[str, tuple[str, Callable[[], Iterable[tuple[str, str]]]]] = {
     "presets": ("run-config presets (microcoder train --preset, a spec's base)", _run_presets),
     "datasets": ("datasets of the local backend (data.train, data.test)", _datasets),
     "sources": ("dataset schemas `microcoder data prepare --source` reads", _registry(
-        "microcoder.data.sources", "SOURCES", lambda s: s.about)),
+        "microcoder.data.sources", "SOURCES")),
     "templates": ("prompt templates (data.prompt_template)", _registry("microcoder.data.prompts", "PROMPTS")),
-    "figures": ("study figures (a spec's `figure`, microcoder figures)", _registry(
-        "analysis.figures", "FIGURES", lambda f: f"{f.title}" + (f" (study figure {f.study})" if f.study else ""))),
+    "figures": ("study figures (a spec's `figure`, microcoder figures)", _registry("analysis.figures", "FIGURES")),
     "metrics": ("metric names every backend logs (design.md §4)", _metrics),
 }
 """what → (its heading, a function returning (name, one-line doc) pairs)."""
@@ -90,6 +76,8 @@ def entries(what: str) -> list[tuple[str, str]]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("List a registry's names with a one-line doc each: the values config keys, sweep specs "
+                          "and commands accept. Without WHAT, every registry.")
     parser.add_argument("what", nargs="?", default=None, choices=list(LISTERS), metavar="WHAT",
                         help=f"one registry: {', '.join(LISTERS)} (default: all)")
 

@@ -1,32 +1,11 @@
 """The sweep spec: one YAML file per ablation (design.md §1), parsed and checked key by key before anything runs.
 
 What: `load_spec(path, scale=None)` reads a spec into a `SweepSpec` or raises `SpecError` listing every problem,
-each naming its key (`arms.t0.6`, `stop[0].metric`, ...) and, for a misspelt key, the nearest valid name. The
-top-level keys are the contract of issue #4 (more may be added):
-
-    name          sweep name: the run-store folder `<out>/<name>/` and the W&B group
-    description   free text
-    figure        the study figure the sweep feeds (e.g. "7_2")
-    backend       local | verl (microcoder.backends.BACKENDS)
-    base          a preset name (grpo, dapo, microcoder-grpo) or a run-config YAML path (relative to the spec)
-    set           overrides for every run: {dotted.key: value} or nested groups; values may be schedules
-    grid          {dotted.key: [values]}: crossed with each other (and with `arms` when both are given)
-    arms          {arm name: {dotted.key: value}}: named override sets; an arm is the W&B job_type
-    branches      {branch name: {from: ARM, at_step: K, set: {...}}}: continue every run of ARM from its
-                  checkpoint at step K with changed settings (design.md §3); `from` may name an earlier branch
-    seeds         [0, 1, ...]: one run per seed (sets trainer.seed); default [0]
-    resources     {gpus_per_run, nodes_per_run, cpus_per_run, step_seconds}: what one run needs, and a per-step
-                  wall-time estimate for the plan's GPU-hours
-    stop          [{metric, below|above, for_steps, min_step}]: early-stop rules on the metrics stream, e.g.
-                  the study's critical diversity threshold (`train/response_diversity` below 0.3 for 20 steps)
-    tracking      {project, mode}: W&B project and mode (offline | online | disabled) of every run
-    max_failures  retries of a failed run before it is given up (default 2)
-    scales        {scale name: partial spec}: an overlay chosen with `--scale NAME` (e.g. `micro`: the same
-                  ablation on the local backend at CPU size); merged over the spec, see `apply_scale`
-    runtime_env   (verl) a Ray runtime_env mapping merged over cluster/runtime_env.yaml for this sweep's jobs
-                  (microcoder.backends.verl.launch.load_runtime_env)
-    checkpoints   (verl) keep policy {keep_last: 2, keep_every: 0, keep_steps: []}: checkpoints kept besides
-                  every branch point (probes' steps); the rest are pruned (microcoder.backends.verl.checkpoints)
+each naming its key (`arms.t0.6`, `stop[0].metric`, ...) and, for a misspelt key, the nearest valid name. Each key
+is declared once, as a field of `SweepSpec` (nested ones: `Branch`, `StopRule`, `Resources`, `Tracking`,
+`Checkpoints`) made by `key(doc, check, default)`: its default, its one-line doc and its check stand together, and
+one generic parser (`_parse_record`) walks those fields. The top-level keys are the contract of issue #4 (more may
+be added); `spec_keys_help()` lists them all with their docs and defaults (shown by `microcoder sweep plan --help`).
 
 Why: a typo in a 12-run sweep must fail in a second at `plan`, not after hours on a cluster; so structure,
 types and names are checked here and every run's config is checked in `sweeps.expand` before any submission.
@@ -34,36 +13,36 @@ types and names are checked here and every run's config is checked in `sweeps.ex
 How:
     spec = load_spec("sweeps/specs/temperature.yaml", scale="micro")
     spec.name, spec.backend, spec.arms, spec.branches
+    print(spec_keys_help())
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 
+from microcoder.registry import did_you_mean
+from microcoder.tracking import MODES as TRACKING_MODES
 from microcoder.yaml_loading import parse_yaml
 
-__all__ = ["Branch", "Resources", "SpecError", "StopRule", "SweepSpec", "TOP_KEYS", "apply_scale", "load_spec",
-           "parse_spec"]
+__all__ = ["Branch", "Checkpoints", "Resources", "SpecError", "StopRule", "SweepSpec", "TOP_KEYS", "Tracking",
+           "apply_scale", "key", "load_spec", "parse_spec", "spec_keys", "spec_keys_help"]
 
-TOP_KEYS = ("name", "description", "figure", "backend", "base", "set", "grid", "arms", "branches", "seeds",
-            "resources", "stop", "tracking", "max_failures", "scales", "runtime_env", "checkpoints")
-CHECKPOINT_KEYS = ("keep_last", "keep_every", "keep_steps")
-RESOURCE_KEYS = ("gpus_per_run", "nodes_per_run", "cpus_per_run", "step_seconds")
-STOP_KEYS = ("metric", "below", "above", "for_steps", "min_step")
-BRANCH_KEYS = ("from", "at_step", "set")
-TRACKING_KEYS = ("project", "mode")
-TRACKING_MODES = ("offline", "online", "disabled")
 DEFAULT_MAX_FAILURES = 2
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 """Sweep, arm and branch names: they become folder names and W&B names."""
+
+BAD = object()
+"""A check's verdict on a wrong value (its problem is already listed): the key falls back to its default."""
+
+Check = Callable[[Any, str, list, Mapping], Any]
+"""check(value, key path, problems, the whole spec mapping) -> the value to keep (cleaned) or BAD."""
 
 
 class SpecError(ValueError):
@@ -78,14 +57,354 @@ class SpecError(ValueError):
                          + "".join(f"\n  - {p}" for p in self.problems))
 
 
+# ---------------------------------------------------------------------------------------------- declaring keys
+
+
+def key(doc: str, check: Optional[Check] = None, default: Any = MISSING, *, factory: Any = MISSING,
+        yaml_keys: Optional[tuple[str, ...]] = None, nullable: bool = False, absent: Any = MISSING,
+        default_by: Optional[Callable[[Mapping], Any]] = None, fallback: Any = MISSING, merge: int = 0,
+        metavar: Optional[str] = None, record: Optional[type] = None) -> Any:
+    """A spec key as a dataclass field: `doc` (one line, for `spec_keys_help`), `check`, and its default.
+
+    yaml_keys: the YAML spelling when it differs from the field name (a tuple of several: a group of alternatives,
+    e.g. stop rules' below|above; its check gets the mapping of those given). nullable: a YAML null means "absent".
+    absent: a stand-in for an absent key that is checked like a given value (else an absent key takes the default
+    unchecked; a key with no default is checked as None). default_by(spec mapping): a default that depends on
+    other keys. fallback: the value kept after a failed check when the field has no default. merge: how many
+    levels of mappings a `scales` overlay merges (see `apply_scale`). metavar/record: documentation only."""
+    meta = dict(doc=doc, check=check, yaml_keys=yaml_keys, nullable=nullable, absent=absent, default_by=default_by,
+                fallback=fallback, merge=merge, metavar=metavar, record=record)
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _declared(cls: type) -> list[tuple[Field, tuple[str, ...]]]:
+    """The fields of `cls` declared with `key`, each with its YAML key(s)."""
+    return [(f, f.metadata["yaml_keys"] or (f.name,)) for f in fields(cls) if "doc" in f.metadata]
+
+
+def spec_keys(cls: type) -> tuple[str, ...]:
+    """Every YAML key of a spec record type, in declaration order."""
+    return tuple(k for _, ks in _declared(cls) for k in ks)
+
+
+def _shape(cls: type) -> str:
+    """A record's keys as an expected shape, e.g. {metric, below|above, for_steps, min_step}."""
+    return "{" + ", ".join("|".join(ks) + (f": {f.metadata['metavar']}" if f.metadata["metavar"] else "")
+                           for f, ks in _declared(cls)) + "}"
+
+
+def _default_text(f: Field) -> str:
+    if f.default_factory is not MISSING:
+        value = f.default_factory()
+    elif f.default is not MISSING:
+        value = f.default
+    else:
+        return "required"
+    if f.metadata["default_by"] is not None or f.metadata["record"] or value in (None, "", [], {}):
+        return ""  # a default that depends on other keys says so in its doc
+    return f"default {value!r}"
+
+
+def spec_keys_help(cls: Optional[type] = None, indent: str = "") -> str:
+    """Every spec key (nested records indented under their key) with its one-line doc and default: the reference
+    of the spec format, generated from the field declarations."""
+    cls = cls or SweepSpec
+    lines = []
+    for f, ks in _declared(cls):
+        name = "|".join(ks)
+        default = _default_text(f)
+        lines.append(f"{indent}{name:<{max(16 - len(indent), len(name) + 1)}} {f.metadata['doc']}"
+                     + (f" ({default})" if default else ""))
+        if f.metadata["record"] is not None:
+            lines.append(spec_keys_help(f.metadata["record"], indent + "  "))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- checks
+
+
+def _unknown(k: str, where: str, valid: tuple[str, ...]) -> str:
+    return f"{where}{k}: unknown key{did_you_mean(k, valid)} (valid: {', '.join(valid)})"
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_text(v: Any) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def _int_at_least(low: int) -> Check:
+    def check(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+        if _is_int(v) and v >= low:
+            return v
+        problems.append(f"{where}: must be an integer >= {low}, got {v!r}")
+        return BAD
+    return check
+
+
+def _seconds(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if _is_number(v) and v > 0:
+        return float(v)
+    problems.append(f"{where}: must be a number of seconds > 0, got {v!r}")
+    return BAD
+
+
+def _text(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if _is_text(v):
+        return str(v)
+    problems.append(f"{where}: expected text, got {v!r}")
+    return BAD
+
+
+def _name(v: Any, where: str, problems: list[str], spec: Mapping = {}) -> Any:
+    if isinstance(v, str) and NAME_RE.match(v):
+        return v
+    problems.append(f"{where}: {v!r} is not a valid name (letters, digits, '.', '_', '+', '-'; it becomes a folder "
+                    f"and a W&B name)")
+    return BAD
+
+
+def _sweep_name(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if v is None:
+        problems.append(f"{where}: missing (the sweep's name: its run folder and W&B group)")
+        return BAD
+    return _name(v, where, problems)
+
+
+def _backend(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    from microcoder.backends import BACKENDS
+
+    if not isinstance(v, str) or v not in BACKENDS:
+        problems.append(f"{where}: {BACKENDS.unknown_message(str(v))}")
+    return v  # kept even when unknown: `sweeps.expand` reports nothing more about an unknown backend
+
+
+def _figure(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if _text(v, where, problems, spec) is BAD:
+        return BAD
+    from analysis.figures import figure_name  # the figure registry: a name or the study's number
+
+    try:
+        figure_name(str(v))
+    except KeyError as e:
+        problems.append(f"{where}: {str(e).strip(chr(39))} (or a study figure number such as 7_2)")
+    return str(v)
+
+
+def _base(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, str):
+        return v
+    problems.append(f"{where}: expected a preset name or a run-config YAML path, got {v!r}")
+    return BAD
+
+
+def _overrides(v: Any, where: str, problems: list[str], spec: Mapping = {}) -> dict:
+    """An override mapping ({dotted.key: value} or nested groups); its keys are checked against the run-config
+    schema later (sweeps.expand), where the arm and key path are known."""
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        problems.append(f"{where}: expected a mapping of run-config keys to values (e.g. {{actor.lr: 1e-4}}), "
+                        f"got {v!r}")
+        return {}
+    bad = [k for k in v if not isinstance(k, str) or not k]
+    for k in bad:
+        problems.append(f"{where}: {k!r} is not a run-config key")
+    return {k: x for k, x in v.items() if k not in bad}
+
+
+def _grid(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if not isinstance(v, Mapping) or not v:
+        problems.append(f"{where}: expected a non-empty mapping of run-config keys to lists of values, got {v!r}")
+        return BAD
+    out = {}
+    for k, values in v.items():
+        if not isinstance(values, list) or not values:
+            problems.append(f"{where}.{k}: expected a non-empty list of values, got {values!r}")
+        else:
+            out[str(k)] = values
+    return out
+
+
+def _arms(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if not isinstance(v, Mapping) or not v:
+        problems.append(f"{where}: expected a non-empty mapping of arm names to overrides, got {v!r}")
+        return BAD
+    return {arm: _overrides(body, f"{where}.{arm}", problems) for arm, body in v.items()
+            if _name(arm, f"{where}.{arm}", problems) is not BAD}
+
+
+def _seeds(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if not isinstance(v, list) or not v or not all(_is_int(s) and s >= 0 for s in v):
+        problems.append(f"{where}: expected a non-empty list of integers >= 0, got {v!r}")
+        return BAD
+    if len(set(v)) != len(v):
+        problems.append(f"{where}: duplicate seeds {sorted({s for s in v if v.count(s) > 1})} "
+                        f"(each seed gives one run per arm)")
+    return list(dict.fromkeys(v))
+
+
+def _labels(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    """Shape only: that the labels name planned arms is checked in `sweeps.expand`, where a grid's arms are known."""
+    if not isinstance(v, Mapping):
+        problems.append(f"{where}: expected {{arm or branch name: legend text}}, got {v!r}")
+        return BAD
+    out = {}
+    for arm, text in v.items():
+        if not _is_text(text) or str(text).strip() == "":
+            problems.append(f"{where}.{arm}: expected a non-empty legend text, got {text!r}")
+        else:
+            out[str(arm)] = str(text)
+    return out
+
+
+def _ours(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, str) and v:
+        return v
+    problems.append(f"{where}: expected an arm or branch name (the method the results table's Δ row is about), "
+                    f"got {v!r}")
+    return BAD
+
+
+def _one_of(valid: tuple[str, ...]) -> Check:
+    def check(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+        if isinstance(v, str) and v in valid:
+            return v
+        problems.append(f"{where}: must be one of {', '.join(valid)}, got {v!r}")
+        return BAD
+    return check
+
+
+def _nonempty_str(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, str) and v.strip():
+        return v
+    problems.append(f"{where}: must be a non-empty string, got {v!r}")
+    return BAD
+
+
+def _steps(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, list) and all(_is_int(x) and x >= 0 for x in v):
+        return v
+    problems.append(f"{where}: must be a list of steps >= 0, got {v!r}")
+    return BAD
+
+
+def _runtime_env(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, Mapping) and isinstance(v.get("env_vars") or {}, Mapping):
+        return dict(v)
+    problems.append(f"{where}: expected a Ray runtime_env mapping (env_vars: {{NAME: value}}, py_modules, ...), "
+                    f"got {v!r}")
+    return BAD
+
+
+def _scales(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, Mapping) and all(isinstance(x, Mapping) for x in v.values()):
+        return dict(v)
+    problems.append(f"{where}: expected {{scale name: partial spec}}, got {v!r}")
+    return BAD
+
+
+def _metric(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    from microcoder import metrics as M
+
+    if isinstance(v, str) and M.is_known(v):
+        return v
+    problems.append(f"{where}: {v!r} is not a metric the backends write{did_you_mean(v, M.KNOWN)} "
+                    f"(design.md §4, microcoder.metrics)")
+    return BAD
+
+
+def _threshold(given: Mapping, where: str, problems: list[str], spec: Mapping) -> Any:
+    """The group below|above: exactly one, a number; sets both `threshold` and `below`."""
+    ok = len(given) == 1
+    if not ok:
+        problems.append(f"{where}: give exactly one of below / above (the threshold)")
+    if not given:
+        return BAD
+    which = "below" if "below" in given else "above"
+    if not _is_number(given[which]):
+        problems.append(f"{where}.{which}: must be a number, got {given[which]!r}")
+        return BAD
+    return {"threshold": float(given[which]), "below": which == "below"} if ok else BAD
+
+
+def _parent(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if isinstance(v, str):
+        return v
+    problems.append(f"{where}: missing or not a name (the arm this branch continues)")
+    return BAD
+
+
+def _at_step(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if _is_int(v) and v >= 1:
+        return v
+    problems.append(f"{where}: must be a step >= 1 of the parent, got {v!r}")
+    return BAD
+
+
+def _record(cls: type, as_dict: bool = False, **extra: Any) -> Check:
+    """The check of a nested record (a mapping whose keys are `cls`'s declared fields): a `cls`, or with
+    `as_dict` the mapping of its known keys as given."""
+    def check(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+        if not isinstance(v, Mapping):
+            problems.append(f"{where}: expected {_shape(cls)}, got {v!r}")
+            return BAD
+        kw, ok = _parse_record(cls, v, where, problems, spec)
+        if as_dict:  # the known keys as given (a wrong value is listed here and again by the run-config check)
+            return {k: x for k, x in v.items() if k in spec_keys(cls)}
+        if not ok:
+            return BAD
+        out = cls(**extra, **kw)
+        if hasattr(out, "check_whole"):
+            out.check_whole(where, problems, spec)
+        return out
+    return check
+
+
+def _branches(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if not isinstance(v, Mapping):
+        problems.append(f"{where}: expected a mapping of branch names to {{{', '.join(spec_keys(Branch))}}}, "
+                        f"got {v!r}")
+        return BAD
+    out = []
+    for name, body in v.items():
+        at = f"{where}.{name}"
+        if _name(name, at, problems) is not BAD and (b := _record(Branch, name=name)(body, at, problems, spec)) \
+                is not BAD:
+            out.append(b)
+    return out
+
+
+def _stop_rules(v: Any, where: str, problems: list[str], spec: Mapping) -> Any:
+    if not isinstance(v, list):
+        problems.append(f"{where}: expected a list of rules {_shape(StopRule)}, got {v!r}")
+        return BAD
+    rules = (_record(StopRule)(rule, f"{where}[{i}]", problems, spec) for i, rule in enumerate(v))
+    return [r for r in rules if r is not BAD]
+
+
+# ---------------------------------------------------------------------------------------------- the schema
+
+
 @dataclass(frozen=True)
 class Branch:
     """A run that continues every run of arm `parent` from its checkpoint at `at_step`, with `set` applied."""
 
     name: str
-    parent: str
-    at_step: int
-    set: dict = field(default_factory=dict)
+    parent: str = key("the arm (or earlier branch) whose every run this branch continues", _parent,
+                      yaml_keys=("from",), absent=None, metavar="ARM")
+    at_step: int = key("the parent's step whose checkpoint it continues from (>= 1)", _at_step, absent=None,
+                       metavar="K")
+    set: dict = key("run-config overrides of the branch (design.md §3)", _overrides, factory=dict, nullable=True,
+                    metavar="{...}")
 
 
 @dataclass(frozen=True)
@@ -93,11 +412,13 @@ class StopRule:
     """Stop a run once `metric` has been below (or above) `threshold` on `for_steps` consecutive logged steps
     (rows without the metric neither count nor reset), looking only at steps >= `min_step`."""
 
-    metric: str
-    threshold: float
+    metric: str = key("a metric the backends write (design.md §4), e.g. train/response_diversity", _metric,
+                      absent=None)
+    threshold: float = key("the threshold: stop when the metric is below it, or above it (give exactly one)",
+                           _threshold, yaml_keys=("below", "above"))
     below: bool
-    for_steps: int = 1
-    min_step: int = 0
+    for_steps: int = key("consecutive logged steps past the threshold before the run stops", _int_at_least(1), 1)
+    min_step: int = key("the first step the rule looks at", _int_at_least(0), 0)
 
     def describe(self) -> str:
         return (f"{self.metric} {'<' if self.below else '>'} {self.threshold:g} for {self.for_steps} step"
@@ -109,28 +430,80 @@ class Resources:
     """What one run needs. `gpus_per_run` counts all its GPUs (across `nodes_per_run` nodes); `cpus_per_run` is
     the CPU reservation of a local run (and its torch threads); `step_seconds` estimates one step's wall time."""
 
-    gpus_per_run: int = 0
-    nodes_per_run: int = 1
-    cpus_per_run: int = 1
-    step_seconds: Optional[float] = None
+    gpus_per_run: int = key("all GPUs of one run, across its nodes (default 8 on verl, else 0)", _int_at_least(0), 0,
+                            default_by=lambda spec: 8 if spec.get("backend") == "verl" else 0)
+    nodes_per_run: int = key("nodes of one run", _int_at_least(1), 1)
+    cpus_per_run: int = key("CPU reservation of a local run (and its torch threads)", _int_at_least(1), 1)
+    step_seconds: Optional[float] = key("estimated wall time of one step, for the plan's GPU-hours", _seconds, None,
+                                        nullable=True)
+
+    def check_whole(self, where: str, problems: list[str], spec: Mapping) -> None:
+        """What the verl backend needs besides each key's own check."""
+        gpus, nodes = self.gpus_per_run, self.nodes_per_run
+        if spec.get("backend") != "verl":
+            return
+        if gpus < 1:
+            problems.append(f"{where}.gpus_per_run: the verl backend needs at least one GPU, got {gpus}")
+        elif gpus % nodes:
+            problems.append(f"{where}.gpus_per_run: must be a multiple of nodes_per_run ({nodes}) "
+                            f"(verl: trainer.n_gpus_per_node × trainer.nnodes), got {gpus}")
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """W&B settings of every run (kept in `SweepSpec.tracking` as the mapping of the known keys given)."""
+
+    project: Optional[str] = key("W&B project", _nonempty_str, None)
+    mode: Optional[str] = key(f"W&B mode: {' | '.join(TRACKING_MODES)}", _one_of(TRACKING_MODES), None)
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    """(verl) Checkpoints kept besides every branch point (probes' steps); the rest are pruned
+    (microcoder.backends.verl.checkpoints). Kept in `SweepSpec.checkpoints` as the mapping of the known keys given."""
+
+    keep_last: int = key("the latest checkpoints kept", _int_at_least(1), 2)
+    keep_every: int = key("also keep every K-th step's checkpoint (0: none)", _int_at_least(0), 0)
+    keep_steps: list = key("also keep these steps' checkpoints", _steps, factory=list)
 
 
 @dataclass
 class SweepSpec:
-    name: str
-    backend: str = "local"
-    description: str = ""
-    figure: Optional[str] = None
-    base: Optional[str] = None
-    set: dict = field(default_factory=dict)
-    grid: dict = field(default_factory=dict)
-    arms: dict = field(default_factory=dict)
-    branches: list[Branch] = field(default_factory=list)
-    seeds: list[int] = field(default_factory=lambda: [0])
-    resources: Resources = field(default_factory=Resources)
-    stop: list[StopRule] = field(default_factory=list)
-    tracking: dict = field(default_factory=dict)
-    max_failures: int = DEFAULT_MAX_FAILURES
+    name: str = key("the sweep's name: its run folder <out>/<name>/ and W&B group", _sweep_name, absent=None,
+                    fallback="unnamed")
+    description: str = key("free text", _text, "", nullable=True)
+    figure: Optional[str] = key("the study figure the sweep feeds (a figure name or number, e.g. 7_2)", _figure,
+                                None, nullable=True)
+    backend: str = key("local | verl (microcoder.backends.BACKENDS)", _backend, "local")
+    base: Optional[str] = key("a preset (grpo, dapo, microcoder-grpo) or a run-config YAML path (relative to the "
+                              "spec)", _base, None, nullable=True)
+    set: dict = key("overrides of every run: {dotted.key: value} or nested groups; values may be schedules",
+                    _overrides, factory=dict, nullable=True, merge=1)
+    grid: dict = key("{dotted.key: [values]}: crossed with each other (and with `arms` when both are given)", _grid,
+                     factory=dict, merge=1)
+    arms: dict = key("{arm name: {dotted.key: value}}: named override sets; an arm is the W&B job_type", _arms,
+                     factory=dict, merge=2)
+    branches: list[Branch] = key("{branch name: {from, at_step, set}}: continue every run of an arm from its "
+                                 "checkpoint", _branches, factory=list, nullable=True, record=Branch)
+    seeds: list[int] = key("one run per seed (sets trainer.seed)", _seeds, factory=lambda: [0])
+    labels: dict[str, str] = key("{arm or branch name: text}: legend names of figures and report (default: the "
+                                 "name)", _labels, factory=dict, nullable=True, merge=1)
+    ours: Optional[str] = key("the arm or branch the results table's Δ row is about (checked in sweeps.expand)",
+                              _ours, None, nullable=True)
+    resources: Resources = key("what one run needs, and a per-step wall-time estimate", _record(Resources),
+                               factory=Resources, nullable=True, absent={}, merge=1, record=Resources)
+    stop: list[StopRule] = key("[{metric, below|above, for_steps, min_step}]: early-stop rules on the metrics "
+                               "stream", _stop_rules, factory=list, nullable=True, record=StopRule)
+    tracking: dict = key("{project, mode}: W&B project and mode of every run", _record(Tracking, as_dict=True),
+                         factory=dict, nullable=True, merge=1, record=Tracking)
+    max_failures: int = key("retries of a failed run before it is given up", _int_at_least(0),
+                            DEFAULT_MAX_FAILURES)
+    scales: dict = key("{scale name: partial spec}: an overlay chosen with --scale NAME, merged over the spec "
+                       "(apply_scale)", _scales, factory=dict, nullable=True)
+    runtime_env: Optional[dict] = key("(verl) a Ray runtime_env merged over cluster/runtime_env.yaml for this "
+                                      "sweep's jobs", _runtime_env, None, nullable=True)
+    checkpoints: dict = key("(verl) checkpoint keep policy besides every branch point",
+                            _record(Checkpoints, as_dict=True), factory=dict, nullable=True, record=Checkpoints)
     scale: Optional[str] = None
     source: Optional[str] = None
     """The spec file (None for a spec built in code)."""
@@ -148,6 +521,9 @@ class SweepSpec:
 
     def base_preset(self) -> Optional[str]:
         return self.base if self.base is not None and _is_preset(self.base) else None
+
+
+TOP_KEYS = spec_keys(SweepSpec)
 
 
 def _is_preset(base: str) -> bool:
@@ -182,9 +558,9 @@ def _merge(base: Any, over: Any, depth: int) -> Any:
     return out
 
 
-# merge depth per top-level key: `set`/`grid` merge key by key (a value, even a schedule mapping, replaces whole);
-# `arms` merge arm by arm and then key by key; `branches` field by field, their `set` key by key
-_MERGE_DEPTH = {"set": 1, "grid": 1, "arms": 2, "resources": 1, "tracking": 1}
+# merge depth per top-level key (each key's `merge`): `set`/`grid` merge key by key (a value, even a schedule
+# mapping, replaces whole); `arms` arm by arm and then key by key; `branches` field by field, their `set` key by key
+_MERGE_DEPTH = {ks[0]: f.metadata["merge"] for f, ks in _declared(SweepSpec) if f.metadata["merge"]}
 
 
 def apply_scale(data: Mapping[str, Any], scale: str, problems: list[str]) -> dict:
@@ -211,13 +587,13 @@ def apply_scale(data: Mapping[str, Any], scale: str, problems: list[str]) -> dic
                 if bv is None:
                     merged.pop(b, None)
                 elif isinstance(merged.get(b), Mapping) and isinstance(bv, Mapping):
-                    fields = dict(merged[b])
+                    fields_ = dict(merged[b])
                     for fk, fv in bv.items():
                         if fv is None:
-                            fields.pop(fk, None)
+                            fields_.pop(fk, None)
                         else:
-                            fields[fk] = _merge(fields.get(fk), fv, 1 if fk == "set" else 0)
-                    merged[b] = fields
+                            fields_[fk] = _merge(fields_.get(fk), fv, 1 if fk == "set" else 0)
+                    merged[b] = fields_
                 else:
                     merged[b] = copy.deepcopy(bv)
             out[k] = merged
@@ -233,47 +609,42 @@ def apply_scale(data: Mapping[str, Any], scale: str, problems: list[str]) -> dic
 # ---------------------------------------------------------------------------------------------- parsing
 
 
-def _unknown(key: str, where: str, valid: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{where}{key}: unknown key{hint} (valid: {', '.join(valid)})"
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _check_keys(data: Mapping, where: str, valid: tuple[str, ...], problems: list[str]) -> None:
-    for k in data:
-        if k not in valid:
-            problems.append(_unknown(str(k), where, valid))
-
-
-def _overrides(value: Any, where: str, problems: list[str]) -> dict:
-    """An override mapping ({dotted.key: value} or nested groups); its keys are checked against the run-config
-    schema later (sweeps.expand), where the arm and key path are known."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        problems.append(f"{where}: expected a mapping of run-config keys to values "
-                        f"(e.g. {{actor.lr: 1e-4}}), got {value!r}")
-        return {}
-    bad = [k for k in value if not isinstance(k, str) or not k]
-    for k in bad:
-        problems.append(f"{where}: {k!r} is not a run-config key")
-    return {k: v for k, v in value.items() if k not in bad}
-
-
-def _name(value: Any, where: str, problems: list[str]) -> bool:
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        problems.append(f"{where}: {value!r} is not a valid name (letters, digits, '.', '_', '+', '-'; it becomes "
-                        f"a folder and a W&B name)")
-        return False
-    return True
+def _parse_record(cls: type, data: Mapping, where: str, problems: list[str],
+                  spec: Mapping) -> tuple[dict[str, Any], bool]:
+    """The keyword arguments of `cls` from the mapping `data` at key path `where` (walking `cls`'s declared keys),
+    and whether every key passed its check. Unknown keys and every failed check append a problem naming its key;
+    a key that fails falls back to its default (or is left out)."""
+    prefix = f"{where}." if where else ""
+    valid = spec_keys(cls)
+    problems.extend(_unknown(str(k), prefix, valid) for k in data if k not in valid)
+    kw: dict[str, Any] = {}
+    ok = True
+    for f, ks in _declared(cls):
+        m = f.metadata
+        if len(ks) > 1:  # a group of alternative keys: the check sees those given and returns several fields
+            value = m["check"]({k: data[k] for k in ks if k in data}, where, problems, spec)
+            ok = ok and value is not BAD
+            kw.update(value if value is not BAD else {})
+            continue
+        k = ks[0]
+        if k not in data or (data[k] is None and m["nullable"]):
+            if m["absent"] is not MISSING:
+                value = copy.deepcopy(m["absent"])
+            elif m["default_by"] is not None:
+                kw[f.name] = m["default_by"](spec)
+                continue
+            else:
+                continue  # the dataclass default
+        else:
+            value = data[k]
+        value = m["check"](value, f"{prefix}{k}", problems, spec) if m["check"] else value
+        if value is BAD:
+            ok = False
+            if m["fallback"] is not MISSING:
+                kw[f.name] = m["fallback"]
+        else:
+            kw[f.name] = value
+    return kw, ok
 
 
 def parse_spec(data: Any, source: Optional[str] = None, scale: Optional[str] = None,
@@ -287,219 +658,10 @@ def parse_spec(data: Any, source: Optional[str] = None, scale: Optional[str] = N
         raise SpecError([f"the spec must be a mapping of {', '.join(TOP_KEYS)}; got {type(data).__name__}"], source)
     if scale is not None:
         data = apply_scale(data, scale, problems)
-    raw = copy.deepcopy(dict(data))
-    _check_keys(data, "", TOP_KEYS, problems)
-
-    name = data.get("name")
-    if name is None:
-        problems.append("name: missing (the sweep's name: its run folder and W&B group)")
-        name = "unnamed"
-    elif not _name(name, "name", problems):
-        name = "unnamed"
-
-    from microcoder.backends import BACKENDS
-
-    backend = data.get("backend", "local")
-    if backend not in BACKENDS:
-        problems.append(f"backend: {BACKENDS.unknown_message(str(backend))}")
-    ckpt = data.get("checkpoints")
-    if ckpt is not None:
-        if not isinstance(ckpt, Mapping):
-            problems.append(f"checkpoints: expected {{{', '.join(CHECKPOINT_KEYS)}}}, got {ckpt!r}")
-        else:
-            _check_keys(ckpt, "checkpoints.", CHECKPOINT_KEYS, problems)
-            for key, low in (("keep_last", 1), ("keep_every", 0)):
-                if key in ckpt and (not _is_int(ckpt[key]) or ckpt[key] < low):
-                    problems.append(f"checkpoints.{key}: must be an integer >= {low}, got {ckpt[key]!r}")
-            steps = ckpt.get("keep_steps", [])
-            if not isinstance(steps, list) or not all(_is_int(x) and x >= 0 for x in steps):
-                problems.append(f"checkpoints.keep_steps: must be a list of steps >= 0, got {steps!r}")
-    renv = data.get("runtime_env")
-    if renv is not None and not (isinstance(renv, Mapping) and isinstance(renv.get("env_vars") or {}, Mapping)):
-        problems.append(f"runtime_env: expected a Ray runtime_env mapping (env_vars: {{NAME: value}}, py_modules, "
-                        f"...), got {renv!r}")
-    for key in ("description", "figure"):
-        if key in data and data[key] is not None and not isinstance(data[key], (str, int, float)):
-            problems.append(f"{key}: expected text, got {data[key]!r}")
-    if isinstance(data.get("figure"), (str, int, float)) and not isinstance(data.get("figure"), bool):
-        from analysis.figures import figure_name  # the figure registry: a name or the study's number
-
-        try:
-            figure_name(str(data["figure"]))
-        except KeyError as e:
-            problems.append(f"figure: {str(e).strip(chr(39))} (or a study figure number such as 7_2)")
-    base = data.get("base")
-    if base is not None and not isinstance(base, str):
-        problems.append(f"base: expected a preset name or a run-config YAML path, got {base!r}")
-        base = None
-
-    set_ = _overrides(data.get("set"), "set", problems)
-
-    grid: dict = {}
-    if "grid" in data:
-        g = data["grid"]
-        if not isinstance(g, Mapping) or not g:
-            problems.append(f"grid: expected a non-empty mapping of run-config keys to lists of values, got {g!r}")
-        else:
-            for k, values in g.items():
-                if not isinstance(values, list) or not values:
-                    problems.append(f"grid.{k}: expected a non-empty list of values, got {values!r}")
-                else:
-                    grid[str(k)] = values
-
-    arms: dict = {}
-    if "arms" in data:
-        a = data["arms"]
-        if not isinstance(a, Mapping) or not a:
-            problems.append(f"arms: expected a non-empty mapping of arm names to overrides, got {a!r}")
-        else:
-            for arm, overrides in a.items():
-                if _name(arm, f"arms.{arm}", problems):
-                    arms[arm] = _overrides(overrides, f"arms.{arm}", problems)
-
-    branches: list[Branch] = []
-    b = data.get("branches")
-    if b is not None:
-        if not isinstance(b, Mapping):
-            problems.append(f"branches: expected a mapping of branch names to {{from, at_step, set}}, got {b!r}")
-        else:
-            for bname, body in b.items():
-                where = f"branches.{bname}"
-                if not _name(bname, where, problems):
-                    continue
-                if not isinstance(body, Mapping):
-                    problems.append(f"{where}: expected {{from: ARM, at_step: K, set: {{...}}}}, got {body!r}")
-                    continue
-                _check_keys(body, f"{where}.", BRANCH_KEYS, problems)
-                parent, at_step = body.get("from"), body.get("at_step")
-                ok = True
-                if not isinstance(parent, str):
-                    problems.append(f"{where}.from: missing or not a name (the arm this branch continues)")
-                    ok = False
-                if not _is_int(at_step) or at_step < 1:
-                    problems.append(f"{where}.at_step: must be a step >= 1 of the parent, got {at_step!r}")
-                    ok = False
-                overrides = _overrides(body.get("set"), f"{where}.set", problems)
-                if ok:
-                    branches.append(Branch(bname, parent, at_step, overrides))
-
-    seeds = data.get("seeds", [0])
-    if not isinstance(seeds, list) or not seeds or not all(_is_int(s) and s >= 0 for s in seeds):
-        problems.append(f"seeds: expected a non-empty list of integers >= 0, got {seeds!r}")
-        seeds = [0]
-    elif len(set(seeds)) != len(seeds):
-        problems.append(f"seeds: duplicate seeds {sorted({s for s in seeds if seeds.count(s) > 1})} "
-                        f"(each seed gives one run per arm)")
-        seeds = list(dict.fromkeys(seeds))
-
-    resources = _resources(data.get("resources"), backend, problems)
-    stop = _stop_rules(data.get("stop"), problems)
-
-    tracking = data.get("tracking") or {}
-    if not isinstance(tracking, Mapping):
-        problems.append(f"tracking: expected {{project, mode}}, got {tracking!r}")
-        tracking = {}
-    else:
-        _check_keys(tracking, "tracking.", TRACKING_KEYS, problems)
-        if "mode" in tracking and tracking["mode"] not in TRACKING_MODES:
-            problems.append(f"tracking.mode: must be one of {', '.join(TRACKING_MODES)}, got {tracking['mode']!r}")
-        if "project" in tracking and not (isinstance(tracking["project"], str) and tracking["project"].strip()):
-            problems.append(f"tracking.project: must be a non-empty string, got {tracking['project']!r}")
-        tracking = {k: v for k, v in tracking.items() if k in TRACKING_KEYS}
-
-    max_failures = data.get("max_failures", DEFAULT_MAX_FAILURES)
-    if not _is_int(max_failures) or max_failures < 0:
-        problems.append(f"max_failures: must be an integer >= 0, got {max_failures!r}")
-        max_failures = DEFAULT_MAX_FAILURES
-
-    scales = data.get("scales")
-    if scales is not None and (not isinstance(scales, Mapping)
-                               or not all(isinstance(v, Mapping) for v in scales.values())):
-        problems.append(f"scales: expected {{scale name: partial spec}}, got {scales!r}")
-
+    kw, _ = _parse_record(SweepSpec, data, "", problems, data)
     if problems and not collect:
         raise SpecError(problems, source)
-    return SweepSpec(name=name, backend=backend, description=str(data.get("description") or ""),
-                     figure=None if data.get("figure") is None else str(data["figure"]), base=base, set=set_,
-                     grid=grid, arms=arms, branches=branches, seeds=list(seeds), resources=resources, stop=stop,
-                     tracking=dict(tracking), max_failures=max_failures, scale=scale, source=source, raw=raw)
-
-
-def _resources(r: Any, backend: Any, problems: list[str]) -> Resources:
-    if r is None:
-        r = {}
-    if not isinstance(r, Mapping):
-        problems.append(f"resources: expected {{{', '.join(RESOURCE_KEYS)}}}, got {r!r}")
-        return Resources()
-    _check_keys(r, "resources.", RESOURCE_KEYS, problems)
-    default_gpus = 8 if backend == "verl" else 0
-    gpus, nodes = r.get("gpus_per_run", default_gpus), r.get("nodes_per_run", 1)
-    cpus, step_s = r.get("cpus_per_run", 1), r.get("step_seconds")
-    ok = True
-    if not _is_int(gpus) or gpus < 0:
-        problems.append(f"resources.gpus_per_run: must be an integer >= 0, got {gpus!r}")
-        ok = False
-    if not _is_int(nodes) or nodes < 1:
-        problems.append(f"resources.nodes_per_run: must be an integer >= 1, got {nodes!r}")
-        ok = False
-    if not _is_int(cpus) or cpus < 1:
-        problems.append(f"resources.cpus_per_run: must be an integer >= 1, got {cpus!r}")
-        ok = False
-    if step_s is not None and (not _is_number(step_s) or step_s <= 0):
-        problems.append(f"resources.step_seconds: must be a number of seconds > 0, got {step_s!r}")
-        ok = False
-    if ok and backend == "verl":
-        if gpus < 1:
-            problems.append(f"resources.gpus_per_run: the verl backend needs at least one GPU, got {gpus}")
-        elif gpus % nodes:
-            problems.append(f"resources.gpus_per_run: must be a multiple of nodes_per_run ({nodes}) "
-                            f"(verl: trainer.n_gpus_per_node × trainer.nnodes), got {gpus}")
-    if not ok:
-        return Resources()
-    return Resources(gpus, nodes, cpus, None if step_s is None else float(step_s))
-
-
-def _stop_rules(rules: Any, problems: list[str]) -> list[StopRule]:
-    if rules is None:
-        return []
-    if not isinstance(rules, list):
-        problems.append(f"stop: expected a list of rules {{metric, below|above, for_steps, min_step}}, got {rules!r}")
-        return []
-    from microcoder import metrics as M
-
-    out = []
-    for i, rule in enumerate(rules):
-        where = f"stop[{i}]"
-        if not isinstance(rule, Mapping):
-            problems.append(f"{where}: expected {{metric, below|above, for_steps, min_step}}, got {rule!r}")
-            continue
-        _check_keys(rule, f"{where}.", STOP_KEYS, problems)
-        metric = rule.get("metric")
-        ok = True
-        if not isinstance(metric, str) or not M.is_known(metric):
-            close = difflib.get_close_matches(str(metric), sorted(M.KNOWN), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"{where}.metric: {metric!r} is not a metric the backends write{hint} "
-                            f"(design.md §4, microcoder.metrics)")
-            ok = False
-        has_below, has_above = "below" in rule, "above" in rule
-        if has_below == has_above:
-            problems.append(f"{where}: give exactly one of below / above (the threshold)")
-            ok = False
-        threshold = rule.get("below" if has_below else "above")
-        if (has_below or has_above) and not _is_number(threshold):
-            problems.append(f"{where}.{'below' if has_below else 'above'}: must be a number, got {threshold!r}")
-            ok = False
-        for_steps, min_step = rule.get("for_steps", 1), rule.get("min_step", 0)
-        if not _is_int(for_steps) or for_steps < 1:
-            problems.append(f"{where}.for_steps: must be an integer >= 1, got {for_steps!r}")
-            ok = False
-        if not _is_int(min_step) or min_step < 0:
-            problems.append(f"{where}.min_step: must be an integer >= 0, got {min_step!r}")
-            ok = False
-        if ok:
-            out.append(StopRule(metric, float(threshold), has_below, for_steps, min_step))
-    return out
+    return SweepSpec(**kw, scale=scale, source=source, raw=copy.deepcopy(dict(data)))
 
 
 def load_spec(path: str | Path, scale: Optional[str] = None, problems: Optional[list[str]] = None) -> SweepSpec:

@@ -1,5 +1,8 @@
 """`microcoder ls`: each registry's names, as the registries themselves hold them, with a one-line doc each."""
 
+import subprocess
+import sys
+
 import pytest
 
 from microcoder.cli import main
@@ -19,6 +22,13 @@ def test_ls_lists_every_registry_with_the_names_its_registry_holds(capsys):
     for registry, what in ((MASKS, "masks"), (COMPARATORS, "evaluators"), (BACKENDS, "backends"),
                            (FIGURES, "figures")):
         assert [name for name, _ in entries(what)] == registry.names()
+
+
+def test_listing_every_registry_imports_neither_torch_nor_matplotlib():
+    code = ("import sys; from microcoder.ls_command import LISTERS, entries; [entries(w) for w in LISTERS]; "
+            "print(sorted(m for m in ('torch', 'transformers', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_every_entry_has_a_short_doc():

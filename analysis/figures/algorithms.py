@@ -66,7 +66,7 @@ def test_variants(sweep: Sweep) -> list[tuple[str, str]]:
     return [(m, mt.group("tag")) for m in sweep.metrics if (mt := _VARIANT_RE.match(m))]
 
 
-@register("algorithms", "13", "Algorithms: GRPO vs DAPO vs MicroCoder-GRPO, train/test length grid",
+@register("algorithms",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True),
           LAYOUT, table=True)
 def draw_algorithms(sweep: Sweep, opts: DrawOptions):

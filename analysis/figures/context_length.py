@@ -64,7 +64,7 @@ def target_arm(sweep: Sweep, branch: str, parent: str, constant: list[str]) -> O
     return others[int(np.nanargmax(peaks))]
 
 
-@register("context_length", "10_2", "Context length and extension: constant lengths, then extended branches",
+@register("context_length",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT)
 def draw_context_length(sweep: Sweep, opts: DrawOptions):
     fams = families(sweep)

@@ -46,27 +46,26 @@ def draw_layout(sweep: Sweep, opts: DrawOptions, layout: Layout):
     return fig
 
 
-@register("data", "8_2", "Data quality: DeepCoder vs MicroCoder dataset",
+@register("data",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_CRITIC_REWARD, M.TRAIN_RESPONSE_LENGTH, any_of=True), DATA_LAYOUT)
 def draw_data(sweep: Sweep, opts: DrawOptions):
     return draw_layout(sweep, opts, DATA_LAYOUT)
 
 
-@register("kl_clip", "9_2", "KL loss and clip ratio",
-          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True),
+@register("kl_clip", needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True),
           KL_CLIP_LAYOUT)
 def draw_kl_clip(sweep: Sweep, opts: DrawOptions):
     return draw_layout(sweep, opts, KL_CLIP_LAYOUT)
 
 
-@register("batch_size", "11_2", "Batch size and on-policy training (x: prompts seen / smallest batch)",
+@register("batch_size",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True),
           BATCH_SIZE_LAYOUT)
 def draw_batch_size(sweep: Sweep, opts: DrawOptions):
     return draw_layout(sweep, opts, BATCH_SIZE_LAYOUT)
 
 
-@register("overview", "", "Overview: accuracy, reward, length and diversity per arm",
+@register("overview",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_CRITIC_REWARD, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY,
                         any_of=True), OVERVIEW_LAYOUT, table=True)
 def draw_overview(sweep: Sweep, opts: DrawOptions):

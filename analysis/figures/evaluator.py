@@ -70,8 +70,7 @@ def draw_timeline(ax, sweep: Sweep, arm: str, color: str) -> float:
     return start
 
 
-@register("evaluator", "6_4", "Code evaluator robustness: accuracy, critic reward, step phase timeline",
-          needs_metrics(M.TIME_ROLLOUT_S, M.TIME_REWARD_S, M.TIME_UPDATE_S), LAYOUT, auto=True)
+@register("evaluator", needs_metrics(M.TIME_ROLLOUT_S, M.TIME_REWARD_S, M.TIME_UPDATE_S), LAYOUT, auto=True)
 def draw_evaluator(sweep: Sweep, opts: DrawOptions):
     arms = sweep.arms
     colors = arm_colors(arms)

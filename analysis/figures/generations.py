@@ -94,7 +94,7 @@ def draw_accuracy(ax, sweep: Sweep, colors: dict, opts: DrawOptions) -> None:
     ax.legend(handles, [h.get_label() for h in handles], loc="lower right")
 
 
-@register("generations", "1_0", "Model generations: accuracy, critic reward, response length and its density",
+@register("generations",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_CRITIC_REWARD, M.TRAIN_RESPONSE_LENGTH, any_of=True), LAYOUT)
 def draw_generations(sweep: Sweep, opts: DrawOptions):
     colors = arm_colors(sweep.arms)
@@ -108,7 +108,7 @@ def draw_generations(sweep: Sweep, opts: DrawOptions):
     return fig
 
 
-@register("length_density", "", "Response-length density per arm", _lengths_needs, DENSITY_LAYOUT, auto=True)
+@register("length_density", _lengths_needs, DENSITY_LAYOUT, auto=True)
 def draw_length_density(sweep: Sweep, opts: DrawOptions):
     fig = new_figure(1, 1)
     draw_density(fig.subplots(1, 1), sweep, arm_colors(sweep.arms))

@@ -113,8 +113,7 @@ def draw_probe_panels(ax_acc, ax_div, sweep: Sweep, colors: dict) -> int:
     return drawn
 
 
-@register("temperature", "7_2", "Temperature dynamics: probe by evaluation temperature; constant vs staged runs",
-          needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT, auto=False)
+@register("temperature", needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT, auto=False)
 def draw_temperature(sweep: Sweep, opts: DrawOptions):
     constant, staged, parents = split_arms(sweep)
     colors = staged_colors(sweep, constant, staged)
@@ -143,8 +142,7 @@ def draw_temperature(sweep: Sweep, opts: DrawOptions):
 
 
 # the probe panels alone are worth drawing for any sweep that has probes (e.g. the demo): a small figure
-@register("temperature_probe", "", "Temperature probe: accuracy and diversity by evaluation temperature",
-          _probe_needs, PROBE_LAYOUT, auto=True)
+@register("temperature_probe", _probe_needs, PROBE_LAYOUT, auto=True)
 def draw_temperature_probe(sweep: Sweep, opts: DrawOptions):
     colors = arm_colors(sweep.arms)
     fig = new_figure(1, 2)

@@ -40,7 +40,7 @@ def mask_roles(sweep: Sweep) -> tuple[list[str], list[str], list[str]]:
     return none, complete, cond
 
 
-@register("truncation_mask", "12_2", "Truncation mask: none vs conditional vs complete; conditional ratios",
+@register("truncation_mask",
           needs_metrics(M.TEST_ACCURACY, M.TRAIN_RESPONSE_LENGTH, M.TRAIN_RESPONSE_DIVERSITY, any_of=True), LAYOUT)
 def draw_truncation_mask(sweep: Sweep, opts: DrawOptions):
     none, complete, cond = mask_roles(sweep)

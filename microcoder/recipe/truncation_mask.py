@@ -1,9 +1,9 @@
 """Truncation masks: which responses that hit the length limit get their advantage zeroed before the update.
 
-What: three masks in the `MASKS` registry, chosen by `mask.mode` in the run config. Each is a pure function of a
-batch of responses returning `(keep, masked_fraction)`: `keep [B]` is a float 1/0 multiplier for each response's
-advantage (`apply_mask` broadcasts it over tokens) and `masked_fraction` (responses zeroed / B) is logged as
-`train/masked_fraction`.
+What: three masks in the `MASKS` registry (declared in `mask_registry.py`, so their names load without torch),
+chosen by `mask.mode` in the run config. Each is a pure function of a batch of responses returning
+`(keep, masked_fraction)`: `keep [B]` is a float 1/0 multiplier for each response's advantage (`apply_mask`
+broadcasts it over tokens) and `masked_fraction` (responses zeroed / B) is logged as `train/masked_fraction`.
 
     none         masks nothing (plain GRPO/DAPO: a truncated response keeps its, usually negative, advantage).
     complete     masks every response that reached L_max: overlong filtering (DAPO, Yu et al. 2025,
@@ -45,12 +45,12 @@ How (conventions):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 from torch import Tensor
 
-from microcoder.registry import Registry
+from microcoder.recipe.mask_registry import ELIGIBILITY, MASKS  # declared there, without torch
 
 __all__ = [
     "MASKS",
@@ -69,8 +69,6 @@ __all__ = [
     "response_lengths",
 ]
 
-MaskFn = Callable[..., "tuple[Tensor, float]"]
-MASKS: Registry[MaskFn] = Registry("truncation mask")
 
 
 def response_lengths(response_mask: Tensor) -> Tensor:
@@ -108,10 +106,6 @@ def is_repetitive(response_ids: Tensor, response_mask: Tensor, m: int) -> Tensor
     prev = (lengths - 2 * m).clamp(min=0).unsqueeze(-1) + offsets  # [B, m]
     same = response_ids.gather(1, last.clamp(max=T - 1)) == response_ids.gather(1, prev.clamp(max=T - 1))
     return (lengths >= 2 * m) & same.all(-1)
-
-
-ELIGIBILITY = ("non-incorrect", "correct")
-"""Readings of non-incorrect(o_i) (config `mask.eligible`); the first is the default (the equation's)."""
 
 
 def eligible_for_mask(passed: Tensor, answered: Tensor, reading: str = "non-incorrect") -> Tensor:

@@ -1,6 +1,8 @@
 """Run config: layers merge in order, presets are the design's deltas, and every bad value fails at load."""
 
 import dataclasses
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -9,8 +11,10 @@ from microcoder.config import (
     CHOICES,
     ActorConfig,
     ConfigError,
+    SCHEMA,
     RunConfig,
     all_field_help,
+    constraint,
     field_help,
     from_dict,
     load_config,
@@ -48,6 +52,32 @@ def test_every_setting_and_group_has_a_one_line_help():
         assert text.strip() and "\n" not in text, key
     for group in ("model", "data", "rollout", "actor", "algorithm", "mask", "reward", "trainer", "tracking"):
         assert field_help(group)
+
+
+def test_every_field_declares_its_help_and_checked_fields_name_what_is_allowed():
+    for key, (tp, f) in SCHEMA.items():
+        assert f.metadata.get("help", "").strip(), key
+        declared = constraint(key)
+        if declared is not None:
+            value = RunConfig()
+            for part in key.split("."):
+                value = getattr(value, part)
+            assert declared.allowed.strip() and declared.ok(value), f"{key}: its default breaks its own constraint"
+    assert constraint("actor.clip_ratio_low").allowed == "in (0, 1) (the ratio is clipped below at 1 − ε)"
+    assert constraint("model.path") is None  # a free setting declares none
+
+
+@pytest.mark.parametrize("key, bad, good, allowed", [
+    ("rollout.top_p", "0", "1.0", "in (0, 1]"),
+    ("actor.clip_ratio_low", "1.0", "0.99", "in (0, 1)"),
+    ("trainer.seed", "-1", "0", "an integer >= 0"),
+    ("actor.kl_loss_coef", "-0.1", "0", ">= 0"),
+    ("tracking.project", "' '", "p", "a non-empty string"),
+])
+def test_a_constraint_declared_on_a_field_is_enforced_at_load(key, bad, good, allowed):
+    (problem,) = problems_of(None, [f"{key}={bad}"])
+    assert problem.startswith(f"{key}: must be {allowed}")
+    assert load_config(None, [f"{key}={good}"])
 
 
 def test_field_help_reads_back_a_key():
@@ -114,10 +144,22 @@ def test_enum_error_lists_the_allowed_values(key):
     assert problem.startswith(f"{key}: must be one of {', '.join(CHOICES[key])}")
 
 
-def test_mask_modes_match_the_mask_registry():
+def test_registry_backed_settings_allow_what_their_registries_hold():
+    from microcoder.data.prompts import PROMPTS
+    from microcoder.evaluator.comparators import COMPARATORS
     from microcoder.recipe.truncation_mask import MASKS
 
-    assert sorted(CHOICES["mask.mode"]) == MASKS.names()
+    assert list(CHOICES["mask.mode"]) == MASKS.names()
+    assert list(CHOICES["reward.evaluator"]) == COMPARATORS.names()
+    assert list(CHOICES["data.prompt_template"]) == PROMPTS.names()
+    assert {"micro", "qwen3-4b-instruct"} <= set(CHOICES["model.preset"])
+
+
+def test_loading_a_config_does_not_import_torch():
+    code = ("import sys; from microcoder.config import load_config; load_config(None, ['mask.mode=conditional']); "
+            "print(sorted(m for m in ('torch', 'transformers', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_mini_batch_must_divide_the_train_batch():

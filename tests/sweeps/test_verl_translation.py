@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 from microcoder.backends import BACKENDS
 from microcoder.backends.verl import translate_metrics
 from microcoder.backends.verl.translate import LOCAL_ONLY, TABLE, VerlTranslationError, verl_config_dir, verl_overrides
-from microcoder.config import all_field_help, load_config
+from microcoder.config import all_field_help, load_config, verl_keys
 
 STUDY = ["model.preset=qwen3-4b-instruct", "data.train=microcoder-dataset", "data.test=livecodebench-v6",
          "data.max_response_length=8192", "data.train_batch_size=64", "actor.ppo_mini_batch_size=32",
@@ -42,6 +42,16 @@ def test_table_maps_every_config_key_or_the_key_is_handled_by_a_rule():
     local_only = set(LOCAL_ONLY)  # sizes of generated micro datasets: refused unless default (test below)
     prepared = {"data.prompt_template"}  # applied when the parquet is prepared: verl reads the prompts as written
     assert set(all_field_help()) - set(TABLE) - by_rule - prepared == local_only
+
+
+def test_every_verl_key_declared_on_a_config_field_exists_in_verls_own_config():
+    declared = verl_keys()
+    assert declared == TABLE and declared["actor.lr"] == "actor_rollout_ref.actor.optim.lr"
+    c = compose_verl([])
+    missing = object()
+    absent = [f"{ours} → {theirs}" for ours, theirs in declared.items()
+              if OmegaConf.select(c, theirs, default=missing, throw_on_missing=False) is missing]
+    assert not absent, f"verl 0.9.1's ppo_trainer config has no such key: {absent}"
 
 
 def test_overrides_compose_with_verls_own_hydra_config_and_land_on_its_keys():

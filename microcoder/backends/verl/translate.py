@@ -3,7 +3,9 @@
 What: `verl_overrides(cfg, checkpoints_dir=..., run_name=..., ...)` returns `["actor_rollout_ref.actor.optim.lr=5e-05",
 ...]`, the command-line overrides of `python -m verl.trainer.main_ppo` for one run, or raises `VerlTranslationError`
 listing everything verl cannot run as configured (each item names our key). `TABLE` is the one-to-one part
-(design.md §2: our names follow verl's); `verl_overrides` adds the rules:
+(design.md §2: our names follow verl's), read from the run config's fields, each of which declares its verl key
+beside its default (`_f(..., verl="actor_rollout_ref.actor.optim.lr")`, microcoder.config.verl_keys); `verl_overrides`
+adds the rules:
 
     model          model.path, else a named preset's hub id (PRESET_MODELS); `micro` is CPU-only → refused
     local-only     data.train_size / data.test_size (generated micro sets) other than their defaults → refused
@@ -19,7 +21,7 @@ listing everything verl cannot run as configured (each item names our key). `TAB
                    module, so its relative imports work in every reward worker), name compute_score, the evaluator
                    and sandbox limits as reward_kwargs; DAPO's overlong penalty → verl's `dapo` reward manager;
                    reward.num_workers = REWARD_WORKERS, each sizing its one sandbox pool by the workers on its node
-    grad clip      actor.grad_clip → actor.optim.clip_grad (the key the 0.9.1 engines read)
+    grad clip      actor.grad_clip → actor.optim.clip_grad (the key the 0.9.1 engines read; declared on the field)
     trainer mode   trainer.v1.trainer_mode=microcoder (the plug-in, microcoder.backends.verl.plugin, contract 3) and
                    +microcoder.mask.{mode,ratio,repeat_window,eligible,seed}, which the plug-in reads
     checkpoints    actor.checkpoint.save_contents adds hf_model (the probes load global_step_K/actor/huggingface);
@@ -44,45 +46,22 @@ import math
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from microcoder.config import RunConfig
+from microcoder.config import RunConfig, verl_keys
+from microcoder.models import HUB_IDS
 
 __all__ = ["PRESET_MODELS", "REWARD_MODULE", "TABLE", "TRAINER_MODE", "VerlTranslationError", "data_files",
            "missing_data",
            "token_budgets", "verl_config_dir", "verl_overrides"]
 
-TABLE: dict[str, str] = {
-    "data.max_prompt_length": "data.max_prompt_length",
-    "data.train_batch_size": "data.train_batch_size",
-    "rollout.n": "actor_rollout_ref.rollout.n",
-    "rollout.top_p": "actor_rollout_ref.rollout.top_p",
-    "rollout.val_temperature": "actor_rollout_ref.rollout.val_kwargs.temperature",
-    "rollout.val_n": "actor_rollout_ref.rollout.val_kwargs.n",
-    "actor.ppo_mini_batch_size": "actor_rollout_ref.actor.ppo_mini_batch_size",
-    "actor.lr": "actor_rollout_ref.actor.optim.lr",
-    "actor.weight_decay": "actor_rollout_ref.actor.optim.weight_decay",
-    "actor.grad_clip": "actor_rollout_ref.actor.optim.clip_grad",
-    "actor.entropy_coeff": "actor_rollout_ref.actor.entropy_coeff",
-    "actor.loss_agg_mode": "actor_rollout_ref.actor.loss_agg_mode",
-    "actor.use_kl_loss": "actor_rollout_ref.actor.use_kl_loss",
-    "actor.kl_loss_coef": "actor_rollout_ref.actor.kl_loss_coef",
-    "actor.kl_loss_type": "actor_rollout_ref.actor.kl_loss_type",
-    "actor.clip_ratio_low": "actor_rollout_ref.actor.clip_ratio_low",
-    "actor.clip_ratio_high": "actor_rollout_ref.actor.clip_ratio_high",
-    "algorithm.adv_estimator": "algorithm.adv_estimator",
-    "algorithm.norm_adv_by_std_in_grpo": "algorithm.norm_adv_by_std_in_grpo",
-    "trainer.total_steps": "trainer.total_training_steps",
-    "tracking.project": "trainer.project_name",
-}
-"""Our key → verl 0.9.1 key, values copied as they are."""
+TABLE: dict[str, str] = verl_keys()
+"""Our key → verl 0.9.1 key, values copied as they are: each declared on its field (`_f(..., verl=...)` in
+microcoder/config.py). The rules of `verl_overrides` handle every other setting."""
 
 SEED_KEYS = ("data.seed", "actor_rollout_ref.rollout.seed", "actor_rollout_ref.actor.data_loader_seed")
 """verl keys that take `trainer.seed` (data order, sampling, the actor's data loader)."""
 
-PRESET_MODELS = {
-    "qwen3-4b-instruct": "Qwen/Qwen3-4B-Instruct-2507",
-    "smollm2-135m": "HuggingFaceTB/SmolLM2-135M-Instruct",
-}
-"""Named model presets → the Hugging Face id verl loads."""
+PRESET_MODELS = HUB_IDS
+"""Named model presets → the Hugging Face id verl loads (microcoder.models.HUB_IDS)."""
 
 LOCAL_ONLY = ("data.train_size", "data.test_size")
 """Run-config keys verl has no counterpart for: a value other than the default is refused, never ignored."""

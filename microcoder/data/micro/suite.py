@@ -26,7 +26,7 @@ TIER_CHOICES = TIERS + ("mixed",)
 PARAM_TRIES = 2000  # parameter draws per problem before giving up (a family whose split is (nearly) empty)
 DEFAULT_SIZE = {"train": 4096, "test": 200}
 
-DATASETS: Registry[str] = Registry("micro dataset")
+DATASETS: Registry[str] = Registry("micro dataset", describe=lambda tier: f"generated micro problems, {tier} tier")
 """Dataset name → tier, so that a run config's ``data.train: micro-hard`` resolves."""
 for _tier in TIER_CHOICES:
     DATASETS.add(f"micro-{_tier}", _tier)
@@ -51,7 +51,8 @@ def _one(fam: Family, rng: random.Random, split: str, n_tests: int) -> MicroProb
     raise RuntimeError(f"micro family {fam.name!r}: no {split} problem in {PARAM_TRIES} parameter draws")
 
 
-def generate(n: int, *, tier: str = "mixed", seed: int = 0, split: str = "train", n_tests: int = 5) -> list[MicroProblem]:
+def generate(n: int, *, tier: str = "mixed", seed: int = 0, split: str = "train",
+             n_tests: int = 5) -> list[MicroProblem]:
     """`n` distinct problems of `tier` from `split`, the same for the same arguments.
 
     Families take turns, each round in a shuffled order, so every family is represented in proportion and a smaller
