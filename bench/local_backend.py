@@ -51,23 +51,21 @@ def main() -> int:
                              f"data.max_response_length={args.max_len}", "tracking.mode=disabled",
                              "data.test_size=8"])
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = LocalTrainer(cfg, RunStore(tmp, "bench", "local"), log=lambda s: None)
-        trainer._setup()
-        ours, phases, peak = [], {"rollout": [], "reward": [], "update": []}, 0.0
-        bare = []
-        for step in range(1, args.steps + 2):
-            m = trainer.train_step(step)
-            peak = max(peak, *(v for k, v in m.items() if k.startswith("mem/")))
-            fmt = trainer.policy.format_prompt
-            prompts = [fmt(p.prompt) for p in trainer._batch_for(step)]
-            b = bare_step(trainer.model, trainer.tok, prompts, cfg.rollout.n, 1.0, args.max_len, step)
-            if step == 1:
-                continue  # warm-up
-            ours.append(m["time/step_s"])
-            bare.append(b)
-            for k in phases:
-                phases[k].append(m[f"time/{k}_s"])
-        trainer.pool.close()
+        with LocalTrainer(cfg, RunStore(tmp, "bench", "local"), log=lambda s: None) as trainer:
+            ours, phases, peak = [], {"rollout": [], "reward": [], "update": []}, 0.0
+            bare = []
+            for step in range(1, args.steps + 2):
+                m = trainer.train_step(step).metrics
+                peak = max(peak, *(v for k, v in m.items() if k.startswith("mem/")))
+                fmt = trainer.policy.format_prompt
+                prompts = [fmt(p.prompt) for p in trainer._batch_for(step)]
+                b = bare_step(trainer.model, trainer.tok, prompts, cfg.rollout.n, 1.0, args.max_len, step)
+                if step == 1:
+                    continue  # warm-up
+                ours.append(m["time/step_s"])
+                bare.append(b)
+                for k in phases:
+                    phases[k].append(m[f"time/{k}_s"])
     med = statistics.median
     print(f"local backend, micro preset, 16 prompts x 8 responses, <= {args.max_len} tokens, "
           f"{torch.get_num_threads()} torch threads")

@@ -25,14 +25,8 @@ def run_local(cfg: RunConfig, out_dir: str | Path = "runs", *, sweep: str = "adh
     store, finished = open_run_store(out_dir, sweep, run, parent, log)
     if finished is not None:
         return finished
-    trainer = None
     with Tracker(store, project=cfg.tracking.project, sweep=sweep, arm=arm or run, run_name=run,
                  config=to_dict(cfg), mode=cfg.tracking.mode, tags=tags) as tracker:
-        trainer = LocalTrainer(cfg, store, tracker, cache_dir=cache_dir, init_from=init_from, device=device,
-                               log=log, progress=progress)
-        try:
+        with LocalTrainer(cfg, store, tracker, cache_dir=cache_dir, init_from=init_from, device=device,
+                          log=log, progress=progress) as trainer:  # closes the trainer's sandbox pool
             return trainer.run()
-        finally:
-            pool = getattr(trainer, "pool", None)
-            if pool is not None:
-                pool.close()

@@ -12,6 +12,15 @@ from contextlib import contextmanager
 
 import torch
 
+from microcoder import metrics as M
+
+PHASE_METRICS: dict[str, tuple[str, str]] = {
+    "rollout": (M.TIME_ROLLOUT_S, M.MEM_ROLLOUT_GB),
+    "reward": (M.TIME_REWARD_S, M.MEM_REWARD_GB),
+    "update": (M.TIME_UPDATE_S, M.MEM_UPDATE_GB),
+}
+"""phase → its (wall time, peak memory) metric names."""
+
 
 def _reset_peak_rss() -> None:
     try:
@@ -35,7 +44,7 @@ def peak_rss_gb() -> float:
 
 
 class PhaseMeter:
-    """Collects {time/<phase>_s, mem/<phase>_gb} for one step."""
+    """Collects {time/<phase>_s, mem/<phase>_gb} (`PHASE_METRICS`) for one step."""
 
     def __init__(self, device: torch.device):
         self.cuda = device.type == "cuda"
@@ -43,6 +52,7 @@ class PhaseMeter:
 
     @contextmanager
     def phase(self, name: str):
+        time_key, mem_key = PHASE_METRICS[name]
         if self.cuda:
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
@@ -57,5 +67,5 @@ class PhaseMeter:
                 mem = torch.cuda.max_memory_allocated() / 1024 ** 3
             else:
                 mem = peak_rss_gb()
-            self.metrics[f"time/{name}_s"] = time.perf_counter() - t0
-            self.metrics[f"mem/{name}_gb"] = mem
+            self.metrics[time_key] = time.perf_counter() - t0
+            self.metrics[mem_key] = mem
