@@ -6,16 +6,70 @@ submits nothing; what verl cannot run is refused there, naming the key.
 
 Each step prints one line: step, critic reward, train accuracy, mean response length, response diversity, the
 temperature in force, step time, and test accuracy on evaluation steps. The run folder is `OUT/SWEEP/NAME`; run
-the same command again to resume an interrupted run from its latest checkpoint.
+the same command again to resume an interrupted run from its latest checkpoint. A flag that only the other
+backend reads (BACKEND_FLAGS) is refused, not silently dropped.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
-from microcoder.config import ConfigError, load_config
-from microcoder.run_store import RunStore
+from microcoder.cli_types import positive_int
+
+BACKEND_FLAGS = {
+    "local": {"--cache-dir": "cache_dir", "--device": "device"},
+    "verl": {"--dry-run": "dry_run", "--jobs-address": "jobs_address", "--gpus": "gpus", "--nodes": "nodes"},
+}
+"""`microcoder train` flags that only one backend reads (backend → flag → argparse dest)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Train one run from a run-config YAML plus dotted overrides (e.g. actor.clip_ratio_high=0.28 "
+        "rollout.temperature=1.2). Writes OUT/SWEEP/NAME/{config.yaml, metrics.jsonl, status.json, samples/, "
+        "checkpoints/} and a W&B run (offline unless tracking.mode=online). Running the same command again "
+        "resumes from the latest checkpoint.")
+    parser.add_argument("config", nargs="?", default=None,
+                        help="run-config YAML (may say `preset: grpo|dapo|microcoder-grpo`); omitted: the defaults")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="dotted overrides, values parsed as YAML")
+    parser.add_argument("--out", default="runs", help="run-store root (default: runs/)")
+    parser.add_argument("--sweep", default="adhoc", help="sweep (W&B group) the run belongs to (default: adhoc)")
+    parser.add_argument("--name", default=None, help="run name (default: run-<date>-<time>)")
+    parser.add_argument("--init-from", default=None, metavar="CKPT",
+                        help="start a branch from a parent's checkpoint folder (…/checkpoints/global_step_K)")
+    parser.add_argument("--cache-dir", default=None, help="where built model presets are cached "
+                                                          "(default: $MICROCODER_CACHE or ~/.cache/microcoder)")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--backend", choices=("local", "verl"), default="local",
+                        help="local (this process) or verl (a main_ppo Ray job on a GPU cluster; see --dry-run)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="verl: print the job's environment and main_ppo command, submit nothing")
+    parser.add_argument("--jobs-address", default=None, metavar="URL",
+                        help="verl: Ray Jobs API address (default: $MICROCODER_RAY_JOBS_ADDRESS, else "
+                             "http://127.0.0.1:8265)")
+    parser.add_argument("--gpus", type=positive_int, default=None, help="verl: GPUs of the run in all (default: 8)")
+    parser.add_argument("--nodes", type=positive_int, default=None, help="verl: nodes of the run (default: 1)")
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = list(args.overrides)
+    config = args.config
+    if config is not None and "=" in config and not config.endswith((".yaml", ".yml")):
+        overrides.insert(0, config)  # `microcoder train key=value ...` without a file
+        config = None
+    other = "local" if args.backend == "verl" else "verl"
+    ignored = [flag for flag, value in BACKEND_FLAGS[other].items() if getattr(args, value) not in (None, False)]
+    if ignored:  # a flag the chosen backend would ignore is refused, not silently dropped
+        print(f"error: {', '.join(ignored)} appl{'y' if len(ignored) > 1 else 'ies'} to --backend {other} only "
+              f"(this run: --backend {args.backend})", file=sys.stderr)
+        return 2
+    if args.backend == "verl":
+        return run_train_verl(config, overrides, args.out, args.sweep, args.name, args.init_from,
+                              dry_run=args.dry_run, jobs_address=args.jobs_address, gpus=args.gpus or 8,
+                              nodes=args.nodes or 1)
+    return run_train(config, overrides, args.out, args.sweep, args.name, args.init_from, args.cache_dir, args.device)
 
 
 def format_step(step: int, total: int, m: dict) -> str:
@@ -33,6 +87,9 @@ def format_step(step: int, total: int, m: dict) -> str:
 
 def run_train(config_path: str | None, overrides: list[str], out: str, sweep: str, name: str | None,
               init_from: str | None, cache_dir: str | None, device: str | None) -> int:
+    from microcoder.config import ConfigError, load_config
+    from microcoder.run_store import RunStore
+
     try:
         cfg = load_config(config_path, overrides)
     except ConfigError as e:
@@ -80,6 +137,8 @@ def run_train_verl(config_path: str | None, overrides: list[str], out: str, swee
 
     from microcoder.backends.verl.launch import verl_job
     from microcoder.backends.verl.translate import VerlTranslationError
+    from microcoder.config import ConfigError, load_config
+    from microcoder.run_store import RunStore
 
     try:
         cfg = load_config(config_path, overrides)

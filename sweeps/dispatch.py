@@ -15,7 +15,8 @@ runs what a saved sweep has left. Both call `dispatch`, which:
     supervisor: verl reserves its own GPUs, design.md §6), at most `max_concurrent` at once, retried
     `max_failures` times (Tune's FailureConfig) — a run that keeps failing does not stop the others;
   * keeps Tune quiet (verbose 0, no result loggers) and prints our own progress: the counts and the running runs'
-    step and key metrics whenever a run changes state, and every `progress_s` seconds (sweeps.status).
+    step and key metrics whenever a run changes state, and every `progress_s` seconds (sweeps.status: a rich
+    table, with coloured states on a terminal and plain lines in a log).
 
 Defaults: `max_concurrent` = CPUs // cpus_per_run for the local backend (Ray's CPUs when connected to a cluster),
 GPUs // gpus_per_run for verl on a cluster, else 1.
@@ -32,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from microcoder.console import console
 from microcoder.run_store import RunStore, utc_now
 
 from .plan import PLAN_FILE, Plan, load_plan, same_runs, save_plan
@@ -203,10 +205,13 @@ def _progress_class():
     class Progress(Callback):
         """Our progress display (Tune's own is off): on every state change and every `every_s` seconds."""
 
-        def __init__(self, plan: Plan, out: Path, every_s: float, log: Callable[[str], None]):
-            self.plan, self.out, self.every_s, self.log = plan, out, every_s, log
+        def __init__(self, plan: Plan, out: Path, every_s: float, log: Callable[[str], None], screen=None):
+            self.plan, self.out, self.every_s, self.log, self.screen = plan, out, every_s, log, screen
             self.last_check = self.last_print = 0.0
             self.signature: tuple = ()
+
+        def __getstate__(self) -> dict:  # Tune pickles its callbacks; a rich Console holds locks
+            return {**self.__dict__, "screen": None}
 
         def show(self, force: bool = False) -> None:
             now = time.monotonic()
@@ -217,7 +222,8 @@ def _progress_class():
             signature = tuple((v.name, v.state) for v in views)
             if force or signature != self.signature or now - self.last_print >= self.every_s:
                 self.signature, self.last_print = signature, now
-                self.log(f"[{time.strftime('%H:%M:%S')}] " + format_status(self.plan, views, only_active=True))
+                self.log(f"[{time.strftime('%H:%M:%S')}] " + format_status(self.plan, views, only_active=True,
+                                                                            console=self.screen))
 
         def on_step_end(self, iteration, trials, **info):
             self.show()
@@ -258,22 +264,29 @@ def _first_line(trial) -> str:
 # ---------------------------------------------------------------------------------------------- entry points
 
 
+def print_line(text: str) -> None:
+    """The driver's default log: stdout, flushed."""
+    print(text, flush=True)
+
+
 def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, jobs_address: Optional[str] = None,
              max_concurrent: Optional[int] = None, max_failures: Optional[int] = None, progress_s: float = 15.0,
-             log: Callable[[str], None] = lambda s: print(s, flush=True), timings: Optional[dict] = None,
+             log: Callable[[str], None] = print_line, timings: Optional[dict] = None,
              tune_stop: Any = None) -> int:
     """Run every unfinished run of the sweep saved in `sweep_dir`; see the module docstring.
 
     `tune_stop`: Tune's own stopping criteria (a dict, a `tune.Stopper`, ...: `tune.RunConfig(stop=...)`), applied
     to the streamed metrics beside the spec's `stop` rules. A run Tune stops is left `killed` (resumable); only a
-    spec rule marks a run as stopped for good. `timings` receives ray_start_s and tune_fit_s."""
+    spec rule marks a run as stopped for good. `timings` receives ray_start_s and tune_fit_s. Tables printed by
+    the default `log` have coloured states on a terminal; any other `log` gets plain lines."""
     sweep_dir = Path(sweep_dir).resolve()
     plan = load_plan(sweep_dir)
+    screen = console() if log is print_line else None  # the tables' terminal, if they are printed on one
     out = sweep_dir.parent
     todo = [r.name for r in plan.runs if not is_done(RunStore(out, plan.name, r.name))]
     done = len(plan.runs) - len(todo)
     if not todo:
-        log(format_status(plan, run_views(plan, out)))
+        log(format_status(plan, run_views(plan, out), console=screen))
         return 0
     if plan.backend == "local":
         prepare_models(plan, todo, log)
@@ -297,7 +310,7 @@ def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, jobs_addre
         else:
             resources = {"cpu": res.cpus_per_run, "gpu": res.gpus_per_run}
         searcher = _searcher_class()(plan, sweep_dir, todo, log)
-        progress = _progress_class()(plan, out, progress_s, log)
+        progress = _progress_class()(plan, out, progress_s, log, screen)
         tuner = tune.Tuner(
             tune.with_resources(trial, resources),
             tune_config=tune.TuneConfig(
@@ -318,7 +331,7 @@ def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, jobs_addre
 
             ray.shutdown()
     views = run_views(plan, out)
-    log(format_status(plan, views))
+    log(format_status(plan, views, console=screen))
     ok = all(v.state in ("finished", "stopped") for v in views)
     if not ok:
         log(f"not every run finished: `microcoder sweep resume {sweep_dir}` continues the unfinished ones")
@@ -326,16 +339,18 @@ def dispatch(sweep_dir: str | Path, *, address: Optional[str] = None, jobs_addre
 
 
 def prepare_models(plan: Plan, todo: list[str], log: Callable[[str], None]) -> None:
-    """Build the `micro` preset once in the driver, with every core, before trials start: otherwise the first
-    trials would all wait on one single-threaded build (each trial runs with one torch thread)."""
+    """Build the micro presets the runs use once in the driver, with every core, before trials start: otherwise
+    the first trials would all wait on one single-threaded build (each trial runs with one torch thread)."""
+    from microcoder.models import BUILT_PRESETS
+
     wanted = {r.name for r in plan.runs} & set(todo)
-    if any((r.config.get("model") or {}).get("preset") == "micro" and not (r.config.get("model") or {}).get("path")
-           for r in plan.runs if r.name in wanted):
-        from microcoder.models import quiet_transformers
-        from microcoder.models.micro import load_micro
+    presets = {(r.config.get("model") or {}).get("preset") for r in plan.runs
+               if r.name in wanted and not (r.config.get("model") or {}).get("path")}
+    for preset in [p for p in BUILT_PRESETS if p in presets]:
+        from microcoder.models import load_policy, quiet_transformers
 
         quiet_transformers()
-        load_micro(log=log)  # a no-op when the cached build exists
+        load_policy(None, preset, log=log)  # a no-op when the cached build exists
 
 
 def run_sweep(plan: Plan, out: str | Path = "runs", **kwargs) -> int:

@@ -2,7 +2,8 @@
 
 What: `run_views(plan, out)` gives one `RunView` per planned run — state, last step, key metrics, a note, and with
 `trends=(metric, ...)` each named metric's logged values in step order — and `format_status(plan, views)` the table
-with its counts line (`extra`: more columns, as `sweep status --watch` adds its trends, sweeps/watch.py):
+with its counts line (`extra`: more columns, as `sweep status --watch` adds its trends, sweeps/watch.py), drawn
+by rich (`status_table`): states in colour on a terminal, plain lines elsewhere (a pipe, CI logs):
 
     sweep temperature-micro: 5 runs — 2 finished, 1 running, 2 pending, 0 failed
     run          state     step   acc    test   div    len   s/step  note
@@ -27,15 +28,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from microcoder.console import render
 from microcoder.run_store import STOP_FILE, RunStore
 
-__all__ = ["STOP_FILE", "RunView", "counts", "format_status", "is_done", "pid_alive", "read_stop", "run_views"]
+__all__ = ["STOP_FILE", "RunView", "counts", "format_status", "is_done", "pid_alive", "read_stop", "run_views",
+           "status_table"]
 
 """Written in a run folder when a stop rule ended the run: {"rule", "metric", "value", "step"}."""
 DISPLAY = (("acc", "train/accuracy", "{:.3f}"), ("test", "test/accuracy", "{:.3f}"),
            ("div", "train/response_diversity", "{:.3f}"), ("len", "train/response_length", "{:.1f}"),
            ("s/step", "time/step_s", "{:.1f}"))
 """Columns of the table: header, metric, format (the last logged value; test/accuracy: the last evaluation)."""
+STATE_STYLES = {"finished": "green", "stopped": "cyan", "running": "yellow", "failed": "bold red",
+                "killed": "magenta", "interrupted": "magenta", "pending": "dim"}
+"""Colour of each state on a terminal (plain text elsewhere)."""
 
 
 def pid_alive(pid: int) -> bool:
@@ -128,15 +139,13 @@ def _counts_line(name: str, views: list[RunView]) -> str:
     return f"sweep {name}: {len(views)} runs — {main}" + (f", {extra}" if extra else "")
 
 
-def format_status(plan, views: list[RunView], only_active: bool = False,
-                  extra: tuple[tuple[str, Callable[[RunView], str]], ...] = ()) -> str:
-    """The counts line and the run table (`only_active`: rows of running runs only, for the live display;
-    `extra`: (header, cell of a view) columns put before the note)."""
-    lines = [_counts_line(plan.name, views)]
+def status_table(plan, views: list[RunView], only_active: bool = False,
+                 extra: tuple[tuple[str, Callable[[RunView], str]], ...] = ()) -> RenderableType:
+    """The counts line and the run table as a rich renderable (arguments as for `format_status`)."""
+    head = Text(_counts_line(plan.name, views), style="bold")
     shown = [v for v in views if v.state == "running"] if only_active else views
     if not shown:
-        return lines[0]
-    header = ["run", "state", "step"] + [h for h, _, _ in DISPLAY] + [h for h, _ in extra] + ["note"]
+        return head
     rows = []
     for v in shown:
         step = "-" if v.step is None else f"{v.step}/{v.total}"
@@ -144,8 +153,22 @@ def format_status(plan, views: list[RunView], only_active: bool = False,
         for _, key, fmt in DISPLAY:
             val = v.metrics.get(key)
             cells.append(fmt.format(val) if isinstance(val, (int, float)) else "-")
-        rows.append(cells + [cell(v) for _, cell in extra] + [v.note])
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    fmt_row = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    lines += [fmt_row(header)] + [fmt_row(r) for r in rows]
-    return "\n".join(lines)
+        rows.append(cells + [cell(v) for _, cell in extra])
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    headers = ["run", "state", "step"] + [h for h, _, _ in DISPLAY] + [h for h, _ in extra]
+    for i, header in enumerate(headers):  # never cut short: only the note wraps
+        table.add_column(header, no_wrap=True, min_width=max(cell_len(c) for c in [header] + [r[i] for r in rows]))
+    table.add_column("note", overflow="fold", min_width=min(30, max(cell_len(v.note) for v in shown)))
+    for v, cells in zip(shown, rows):
+        table.add_row(*(Text(c, style=STATE_STYLES.get(v.state, "") if i == 1 else "") for i, c in enumerate(cells)),
+                      Text(v.note))
+    return Group(head, table)
+
+
+def format_status(plan, views: list[RunView], only_active: bool = False,
+                  extra: tuple[tuple[str, Callable[[RunView], str]], ...] = (),
+                  console: Optional[Console] = None) -> str:
+    """The counts line and the run table (`only_active`: rows of running runs only, for the live display;
+    `extra`: (header, cell of a view) columns put before the note), rendered by rich: plain lines, or with
+    colours for `console` when it is a terminal (microcoder.console.render)."""
+    return render(status_table(plan, views, only_active, extra), console)

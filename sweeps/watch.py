@@ -11,9 +11,10 @@ of each run's test accuracy and response diversity:
 
 A trend is a sparkline (`sparkline`) of the run's whole logged series, squeezed to at most `TREND_WIDTH` marks
 (the mean of each stretch) and scaled to the run's own range; ASCII marks where the output cannot encode the bars.
-On a terminal the screen is redrawn in place; otherwise (a pipe, a log file) each refresh prints a new table after
-a time stamp. It ends when no run is pending or running any more (exit 0 when every run finished or was stopped
-by a rule, else 1), or on Ctrl-C (exit 0: watching never stops the sweep).
+On a terminal (rich's detection, microcoder.console) the screen is redrawn in place with coloured states;
+otherwise (a pipe, a log file) each refresh prints a new plain table after a time stamp. It ends when no run is
+pending or running any more (exit 0 when every run finished or was stopped by a rule, else 1), or on Ctrl-C
+(exit 0: watching never stops the sweep).
 
 Why: a sweep that stays offline (the default) has no W&B page to look at; the run store is what every run writes
 first (design.md §1), so this view needs neither W&B nor the sweep driver.
@@ -29,7 +30,10 @@ import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence, TextIO
 
+from rich.console import Console
+
 from microcoder import metrics as M
+from microcoder.console import console
 
 from .status import RunView, format_status, run_views
 
@@ -77,11 +81,11 @@ def bars_for(stream: TextIO) -> str:
         return ASCII_BARS
 
 
-def format_watch(plan, views: list[RunView], bars: str = BARS) -> str:
-    """The status table with one trend column per metric of TRENDS."""
+def format_watch(plan, views: list[RunView], bars: str = BARS, out: Optional[Console] = None) -> str:
+    """The status table with one trend column per metric of TRENDS (for the terminal of `out`, else plain)."""
     extra = tuple((header, (lambda v, m=metric: sparkline(v.trends.get(m, []), bars=bars)))
                   for metric, header in TRENDS)
-    return format_status(plan, views, extra=extra)
+    return format_status(plan, views, extra=extra, console=out)
 
 
 def ended(views: list[RunView]) -> bool:
@@ -93,13 +97,14 @@ def watch(plan, out: str | Path, interval_s: float = 5.0, stream: Optional[TextI
           sleep: Callable[[float], None] = time.sleep) -> int:
     """Refresh the view every `interval_s` seconds until the sweep ends or Ctrl-C; see the module docstring."""
     stream = stream or sys.stdout
-    tty = bool(getattr(stream, "isatty", lambda: False)())
+    screen = console(stream)
+    tty = screen.is_terminal
     bars = bars_for(stream)
     metrics = tuple(m for m, _ in TRENDS)
     try:
         while True:
             views = run_views(plan, out, trends=metrics)
-            table = format_watch(plan, views, bars)
+            table = format_watch(plan, views, bars, screen)
             stamp = time.strftime("%H:%M:%S")
             if tty:
                 stream.write(f"{CLEAR}{table}\n\n[{stamp}] every {interval_s:g} s; Ctrl-C stops watching "

@@ -23,6 +23,10 @@ SOURCE_HELP = ("livecodebench, deepcoder, deepcoder-{primeintellect,taco,lcbv5,c
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Datasets for both backends: `prepare` writes verl parquet + our JSONL + a manifest from a "
+                          "source's files, `stats` counts a prepared dataset, `filter` keeps problems by a model's "
+                          "pass rate, `decontam` finds training problems that overlap test problems. Run "
+                          "`microcoder data ACTION --help` for each.")
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION")
     sub.required = True
     p = sub.add_parser(

@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from microcoder.progress import ProgressBar
+from microcoder.console import progress_bar
 
 from .resolve import load_prepared
 
@@ -57,8 +57,7 @@ def filter_by_pass_rate(src: str | Path, out: str | Path, *, split: str = "train
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     policy.model.to(dev)
     rates: list[dict] = []
-    bar = ProgressBar(len(problems), label=f"pass rate ×{n}")
-    with SandboxPool() as pool:
+    with SandboxPool() as pool, progress_bar(len(problems), f"pass rate ×{n}") as update:
         for start in range(0, len(problems), batch_prompts):
             chunk = problems[start:start + batch_prompts]
             ro = sample(policy.model, policy.tokenizer, [policy.format_prompt(p.prompt) for p in chunk], n=n,
@@ -68,8 +67,7 @@ def filter_by_pass_rate(src: str | Path, out: str | Path, *, split: str = "train
             for i, p in enumerate(chunk):
                 passes = sum(v[evaluator].ok for v in verdicts[i * n:(i + 1) * n])
                 rates.append({"id": str(p.problem.id), "pass_rate": passes / n, "passes": passes, "n": n})
-            bar.update(len(rates))
-    bar.close()
+            update(len(rates))
     drop = {r["id"] for r in rates if not low <= r["pass_rate"] <= high}
     if limit is not None:  # problems past the limit were never sampled: they are not kept either
         seen = {r["id"] for r in rates}

@@ -22,6 +22,7 @@ import os
 import re
 import sys
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -135,7 +136,7 @@ def prepare(source: str, inputs: list[str] | str, out: str | Path, split: str = 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from microcoder.progress import ProgressBar
+    from microcoder.console import progress_bar
 
     inputs = [inputs] if isinstance(inputs, (str, Path)) else [str(i) for i in inputs]
     src = SOURCES.get(source)
@@ -156,7 +157,8 @@ def prepare(source: str, inputs: list[str] | str, out: str | Path, split: str = 
     by = {k: Counter() for k in ("platform", "difficulty", "style")}
     seen: set[str] = set()
     batch: list[dict] = []
-    bar = ProgressBar(total=total, label=f"prepare {source} {split}") if progress else None
+    display = ExitStack()  # the progress bar's display ends with the loop below, however it ends
+    update = display.enter_context(progress_bar(total, f"prepare {source} {split}")) if progress else None
 
     def report(kind: str, where: str, msg: str) -> None:
         counts[kind] += 1
@@ -171,8 +173,8 @@ def prepare(source: str, inputs: list[str] | str, out: str | Path, split: str = 
         with open(jl_tmp, "w", encoding="utf-8") as jl:
             for where, row in rows:
                 counts["read"] += 1
-                if bar is not None and counts["read"] % 64 == 0:
-                    bar.update(counts["read"])
+                if update is not None and counts["read"] % 64 == 0:
+                    update(counts["read"])
                 if isinstance(row, RowError):
                     report("malformed", where, str(row))
                     continue
@@ -218,9 +220,9 @@ def prepare(source: str, inputs: list[str] | str, out: str | Path, split: str = 
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
     finally:
         writer.close()
-        if bar is not None:
-            bar.update(counts["read"])
-            bar.close()
+        if update is not None:
+            update(counts["read"])
+        display.close()
     if counts["written"] == 0:
         pq_tmp.unlink(missing_ok=True)
         jl_tmp.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ be given instead of the file. With two evaluators the table ends with their agre
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter
@@ -23,14 +24,40 @@ from typing import TextIO
 from .judge import judge_many
 from .problems import load_problems, load_solutions
 from .sandbox import Limits, SandboxPool
-from ..progress import ProgressBar
+from ..cli_types import positive_float, positive_int
 
 EVALUATOR_CHOICES = ("microcoder", "strict", "both")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Run each solution on its problem's tests inside the sandbox and print the verdicts. "
+                          "Problems: one JSON object a line {id, style: stdin|call, fn_name?, unordered?, tests: "
+                          "[{input, output}]}. Solutions: {id, code} or {id, response} (the last ```python block of "
+                          "the response is judged).")
+    parser.add_argument("problems", help="problems JSONL file")
+    parser.add_argument("solutions", help="solutions JSONL file (ids refer to problems)")
+    parser.add_argument("--evaluator", choices=EVALUATOR_CHOICES, default="both",
+                        help="output comparator: the robust MicroCoder-Evaluator, the strict LiveCodeBench-style "
+                             "one, or both side by side with their disagreements (default: both)")
+    parser.add_argument("--time-limit", type=positive_float, default=4.0, metavar="S",
+                        help="wall-clock seconds per test (default: 4)")
+    parser.add_argument("--memory-mb", type=positive_int, default=1024, metavar="M",
+                        help="address-space limit per program in MiB (default: 1024)")
+    parser.add_argument("--workers", type=positive_int, default=None,
+                        help="sandbox workers (default: one per core)")
+    parser.add_argument("--json", action="store_true", help="one JSON object a line per solution and evaluator")
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_judge(args.problems, args.solutions, args.evaluator, args.time_limit, args.memory_mb, args.json,
+                     args.workers)
 
 
 def run_judge(problems_path: str, solutions_path: str, evaluator: str = "microcoder", time_limit_s: float = 4.0,
               memory_mb: int = 1024, as_json: bool = False, workers: int | None = None,
               out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from ..console import progress_bar  # rich: imported by the command, not by `microcoder --help`
+
     evaluators = ["microcoder", "strict"] if evaluator == "both" else [evaluator]
     try:
         problems_path = resolve_problems_path(problems_path)
@@ -51,10 +78,8 @@ def run_judge(problems_path: str, solutions_path: str, evaluator: str = "microco
     for e in errors:
         print(f"error: {e}", file=err)
     limits = Limits(time_limit_s=time_limit_s, memory_mb=memory_mb)
-    bar = ProgressBar(len(pairs), "judging", stream=err)
-    with SandboxPool(workers) as pool:
-        results = judge_many(pairs, evaluators, limits, pool=pool, stop_early=False, progress=bar.update)
-    bar.close()
+    with SandboxPool(workers) as pool, progress_bar(len(pairs), "judging", stream=err) as update:
+        results = judge_many(pairs, evaluators, limits, pool=pool, stop_early=False, progress=update)
     if as_json:
         for s, res in zip(kept, results):
             for name in evaluators:
