@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo reproduce test test-fast bench clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,13 @@ demo: setup
 	@echo ">> 4/4 figures and report"
 	$(VENV)/bin/microcoder figures runs/demo --out figures/demo
 	@echo ">> done: figures/demo/report.md (and report.html); runs in runs/demo"
+
+# Every study spec at micro scale, its probes, every figure and one report (~1.5 h on 2 cores; the budget is
+# printed first). Resumable: run it again to continue. A quick look: make reproduce REPRODUCE_ARGS="--only kl_clip
+# --steps 4 --seeds 1".
+REPRODUCE_ARGS ?=
+reproduce: setup
+	$(VENV)/bin/microcoder sweep reproduce $(REPRODUCE_ARGS)
 
 test: setup
 	$(PY) -m pytest -q

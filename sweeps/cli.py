@@ -5,6 +5,7 @@ microcoder/cli.py).
     microcoder sweep run SPEC [--scale micro] [--out runs/] [--address HEAD:6379] [--jobs-address http://HEAD:8265]
                               [--max-concurrent N] [--max-failures N]
     microcoder sweep resume DIR [--address ADDR] [--jobs-address URL] [--max-concurrent N] [--max-failures N]
+    microcoder sweep reproduce [--only SPEC ...] [--steps N] [--seeds K] [--out runs/reproduce] [--dry-run]
     microcoder sweep status DIR [--json | --watch [--interval S]]
     microcoder sweep dashboard SPEC|DIR [--entity E] [--project P] [--report] [--dry-run] [--scale S] [--out runs/]
 
@@ -18,9 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 from microcoder.cli_types import positive_float, positive_int
+
+from .spec import spec_keys_help
 
 
 def _non_negative_int(text: str) -> int:
@@ -30,6 +34,14 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+class _RawEpilog(argparse.HelpFormatter):
+    """Wraps the description and help as usual but prints a text of several lines (the generated key listing of
+    the epilog) as it is."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return text if "\n" in text else super()._fill_text(text, width, indent)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="sweep_command", metavar="COMMAND")
     sub.required = True
@@ -37,7 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("plan", help="validate a spec and print its runs, totals and W&B group (runs nothing)",
                        description="Validate a sweep spec (every error listed, each naming its key) and print the "
                                    "expanded runs: name, arm, seed, parent, the values that differ; totals (runs, "
-                                   "steps, estimated GPU-hours) and the W&B group.")
+                                   "steps, estimated GPU-hours) and the W&B group.",
+                       epilog="spec keys (sweeps/spec.py; a nested key as resources.gpus_per_run):\n"
+                              + textwrap.indent(spec_keys_help(), "  "),
+                       formatter_class=_RawEpilog)
     p.add_argument("spec", help="sweep spec YAML (sweeps/specs/*.yaml)")
     p.add_argument("--scale", default=None, help="apply the spec's `scales.<NAME>` overlay (e.g. micro: the local "
                                                  "backend at CPU size)")
@@ -77,6 +92,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                    "are, interrupted runs continue from their latest checkpoint.")
     s.add_argument("dir", help="the sweep folder (OUT/<sweep>, holding sweep.json)")
     dispatch_options(s)
+
+    rp = sub.add_parser("reproduce", help="every study spec at micro scale, its probes, all figures and one report "
+                                          "(resumable; `make reproduce`)",
+                        description="Run each study spec (sweeps/specs/*.yaml with a `micro` scale) at micro scale on "
+                                    "Ray Tune, then the probes its figure reads, then draw every figure and one "
+                                    "report. Prints the budget (runs, steps, estimated minutes) first. Running it "
+                                    "again continues where it stopped (sweeps/reproduce.py).")
+    rp.add_argument("--out", default="runs/reproduce", help="run-store root (default: runs/reproduce)")
+    rp.add_argument("--figures", default="figures/reproduce",
+                    help="where the figures and report.md go (default: figures/reproduce)")
+    rp.add_argument("--only", nargs="+", default=None, metavar="SPEC",
+                    help="only these study specs, by name (e.g. kl_clip truncation_mask)")
+    rp.add_argument("--steps", type=positive_int, default=None, metavar="N",
+                    help="a smoke test: every run N steps (branches at N // 2) instead of the micro scale's")
+    rp.add_argument("--seeds", type=positive_int, default=None, metavar="K",
+                    help="K seeds per arm instead of the micro scale's 3 (fewer seeds: no verdicts)")
+    rp.add_argument("--dry-run", action="store_true", help="check every spec and print the budget; run nothing")
+    dispatch_options(rp)
 
     t = sub.add_parser("status", help="the state of a sweep's runs, from the run store alone (--watch: live)",
                        description="Runs pending/running/finished/failed, and for each its step and key metrics; "
@@ -137,6 +170,18 @@ def run(args: argparse.Namespace) -> int:
             return _error(str(e))
         except DashboardError as e:
             return _error(str(e), 1)
+    if cmd == "reproduce":
+        from .dispatch import RayUnavailable, SweepExists
+        from .reproduce import reproduce
+
+        try:
+            return reproduce(args.out, args.figures, only=args.only, steps=args.steps, seeds=args.seeds,
+                             dry_run=args.dry_run, address=args.address, max_concurrent=args.max_concurrent,
+                             max_failures=args.max_failures, progress_s=args.progress_every)
+        except SpecError as e:
+            return _error(str(e))
+        except (SweepExists, RayUnavailable) as e:
+            return _error(str(e))
     try:
         if cmd in ("plan", "run"):
             plan = make_plan(args.spec, args.scale)
@@ -168,7 +213,9 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps({"run": v.name, "arm": v.arm, "state": v.state, "step": v.step,
                                   "total_steps": v.total, "note": v.note, "metrics": v.metrics}))
         else:
-            print(format_status(plan, views))
+            from microcoder.console import console
+
+            print(format_status(plan, views, console=console()))
         return 0
 
     from microcoder.backends.verl.launch import AddressError, jobs_address, ray_address

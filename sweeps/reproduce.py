@@ -1,0 +1,211 @@
+"""`microcoder sweep reproduce` (`make reproduce`): every study spec at micro scale, its probes, every figure and one
+report — resumable.
+
+What: for each spec under `sweeps/specs/` that has a `micro` scale (the study's nine; not the demo), in order: plan
+it at that scale, run it on Ray Tune (`run_sweep`: a second call resumes — finished runs stay, interrupted ones
+continue from their checkpoint), then run the probes the study's figures read (`PROBES`: the temperature probe of
+figure 7_2's left panels, the length probe of figure 1_0's density panel; a probe row already written is not
+redone), and at the end draw every figure and the report of all sweeps (`microcoder figures OUT --out FIGURES`).
+Before anything runs it prints the budget: runs, steps and the estimated wall time on this machine's cores, from
+each spec's `resources.step_seconds` (measured on a 2-core machine) and the probes' sample counts.
+
+    microcoder sweep reproduce                          # all nine, ~2 h on 2 cores
+    microcoder sweep reproduce --only kl_clip --steps 4 --seeds 1   # a quick look at one sweep
+
+`--steps N` and `--seeds K` shrink every run to N steps (branches at step N // 2, evaluated and checkpointed there,
+on 16 test problems; probes on 8 prompts) and K seeds: a smoke test of the whole pipeline, not a reproduction (its
+report says "cannot tell" throughout).
+
+Why: the committed reproduction (docs/reproduction/) must be one command that a fresh machine can rerun and that
+survives an interruption without redoing hours of work.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from .plan import Plan
+from .spec import SpecError, apply_scale, parse_spec, read_yaml
+
+__all__ = ["PROBES", "ProbeJob", "budget", "plan_study", "reproduce", "study_specs"]
+
+SPEC_DIR = Path(__file__).parent / "specs"
+SCALE = "micro"
+RUN_OVERHEAD_S = 45.0
+"""Per-run wall time besides its steps (process and Ray trial start, model load, the test evaluations, checkpoints)
+with two runs at once on a 2-core machine, as `resources.step_seconds` is per step (measured: ~60 s with 7 tests
+of 400 samples; the micro base tests 4 times)."""
+SMOKE_TEST_SIZE = 16
+"""Test problems of a shrunk (`--steps`) run."""
+SAMPLE_S = 0.012
+"""Seconds per sampled probe response of the micro model on one core (≤ 32 tokens), for the budget."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeJob:
+    """A probe run on some runs of a sweep after it finishes (microcoder.probes)."""
+
+    kind: str  # temperature | lengths
+    arms: tuple[str, ...] = ()  # () = every arm (branches included)
+    steps: str = "last"  # the probes' --steps: a comma list, last, or all
+    prompts: int = 64
+    n: int = 4
+    temperatures: tuple[float, ...] = (0.6, 1.0, 1.4, 1.8)
+
+    def samples(self) -> int:
+        checkpoints = 1 if self.steps == "last" else len(self.steps.split(","))
+        per = len(self.temperatures) if self.kind == "temperature" else 1
+        return checkpoints * per * self.prompts * self.n
+
+
+PROBES: dict[str, tuple[ProbeJob, ...]] = {
+    # figure 7_2's left panels and claims TEMP-1/TEMP-2: accuracy and diversity against the evaluation
+    # temperature, at the start, the branch point and the end of each constant-temperature run
+    "7_2": (ProbeJob("temperature", arms=("t0.6", "t1.2", "t1.8"), steps="0,12,24", prompts=32),),
+    # figure 1_0's density panel: the response lengths of each generation's final policy
+    "1_0": (ProbeJob("lengths", steps="last", prompts=64, n=8),),
+}
+"""study figure → the probes it and its claims read, run on the sweep that feeds the figure."""
+
+
+def study_specs(spec_dir: Path = SPEC_DIR, only: Optional[list[str]] = None) -> list[Path]:
+    """The spec files with a `micro` scale, by name; `only` keeps those names (an unknown one raises SpecError)."""
+    found = {}
+    for path in sorted(Path(spec_dir).glob("*.yaml")):
+        data = read_yaml(path)
+        if isinstance(data, dict) and SCALE in (data.get("scales") or {}):
+            found[str(data.get("name", path.stem))] = path
+    if only:
+        unknown = [n for n in only if n not in found]
+        if unknown:
+            raise SpecError([f"--only: no study spec named {', '.join(map(repr, unknown))} (valid: "
+                             f"{', '.join(found)})"], str(spec_dir))
+        return [found[n] for n in only]
+    return list(found.values())
+
+
+def _shrink(data: dict, steps: Optional[int], seeds: Optional[int]) -> dict:
+    """The scaled spec with every run cut to `steps` (branches at steps // 2) and `seeds` seeds."""
+    data = copy.deepcopy(data)
+    if seeds is not None:
+        data["seeds"] = list(range(seeds))
+    if steps is not None:
+        half = max(1, steps // 2)
+        data["set"] = {**(data.get("set") or {}), "trainer.total_steps": steps, "trainer.save_freq": half,
+                       "trainer.test_freq": half, "data.test_size": SMOKE_TEST_SIZE}
+        for arm in (data.get("arms") or {}).values():
+            if isinstance(arm, dict):
+                arm.pop("trainer.total_steps", None)
+        for branch in (data.get("branches") or {}).values():
+            if isinstance(branch, dict):
+                branch["at_step"] = half
+    return data
+
+
+def plan_study(path: Path, steps: Optional[int] = None, seeds: Optional[int] = None) -> Plan:
+    """The micro-scale plan of one study spec (shrunk by `steps`/`seeds` when given); raises SpecError."""
+    from .expand import expand
+
+    problems: list[str] = []
+    data = apply_scale(read_yaml(path), SCALE, problems)
+    if problems:
+        raise SpecError(problems, str(path))
+    spec = parse_spec(_shrink(data, steps, seeds), str(path), None, problems)
+    spec.scale = SCALE
+    runs = expand(spec, problems)
+    if problems:
+        raise SpecError(problems, str(path))
+    return Plan(spec, runs)
+
+
+def _probe_jobs(plan: Plan, shrunk: bool) -> list[ProbeJob]:
+    jobs = []
+    for job in PROBES.get(plan.spec.figure or "", ()):
+        if shrunk:  # the shrunk runs have other checkpoint steps; a smoke test probes few prompts
+            job = dataclasses.replace(job, steps="all" if job.steps != "last" else "last", prompts=8, n=2)
+        jobs.append(job)
+    return jobs
+
+
+def budget(plans: list[Plan], cores: int, shrunk: bool = False) -> dict:
+    """Runs, steps, probe samples and the estimated wall time (seconds) of the plans on `cores` cores."""
+    runs = sum(len(p.runs) for p in plans)
+    steps = sum(r.steps_to_run for p in plans for r in p.runs)
+    core_s = sum(r.steps_to_run * (p.step_seconds() or 3.0) * p.spec.resources.cpus_per_run + RUN_OVERHEAD_S
+                 for p in plans for r in p.runs)
+    samples = sum(job.samples() * sum(1 for r in p.runs if not job.arms or r.arm in job.arms)
+                  for p in plans for job in _probe_jobs(p, shrunk))
+    wall = core_s / max(1, cores) + samples * SAMPLE_S
+    return {"sweeps": len(plans), "runs": runs, "steps": steps, "probe_samples": samples, "cores": cores,
+            "estimated_s": round(wall)}
+
+
+def budget_text(b: dict) -> str:
+    return (f"budget: {b['sweeps']} sweeps, {b['runs']} runs, {b['steps']} training steps, {b['probe_samples']} "
+            f"probe samples; estimated {b['estimated_s'] / 60:.0f} min on {b['cores']} cores")
+
+
+def run_probes(plan: Plan, out: Path, jobs: list[ProbeJob], log: Callable[[str], None]) -> None:
+    """Run each probe job on its runs; a (run, kind, step) that already has rows is skipped (resumable)."""
+    from microcoder import probes
+    from microcoder.run_store import RunStore
+
+    for job in jobs:
+        for run in plan.runs:
+            if job.arms and run.arm not in job.arms:
+                continue
+            store = RunStore(out, plan.name, run.name)
+            done = {row.get("step") for row in store.read_probe(job.kind)}
+            have = [s for s, _ in store.list_checkpoints()]
+            wanted = (have[-1:] if job.steps == "last" else have if job.steps == "all"
+                      else [int(s) for s in job.steps.split(",")])
+            todo = [s for s in wanted if s not in done]
+            if not todo:
+                continue
+            log(f">> probe {job.kind} {plan.name}/{run.name} at steps {','.join(map(str, todo))}")
+            steps = ",".join(map(str, todo))
+            if job.kind == "temperature":
+                probes.probe_temperature(store.dir, list(job.temperatures), steps, job.prompts, job.n, log=log)
+            else:
+                probes.probe_lengths(store.dir, steps, job.prompts, job.n, log=log)
+
+
+def reproduce(out: str | Path = "runs/reproduce", figures: str | Path = "figures/reproduce",
+              only: Optional[list[str]] = None, steps: Optional[int] = None, seeds: Optional[int] = None,
+              spec_dir: Path = SPEC_DIR, dry_run: bool = False, log: Callable[[str], None] = print,
+              **dispatch_options) -> int:
+    """Run the study at micro scale (see the module docstring); 0 when every run finished and the report was
+    written, 1 otherwise (rerun to continue)."""
+    from .dispatch import run_sweep
+
+    out, figures = Path(out), Path(figures)
+    plans = [plan_study(p, steps, seeds) for p in study_specs(spec_dir, only)]  # every spec checked first
+    shrunk = steps is not None
+    cores = dispatch_options.get("max_concurrent") or os.cpu_count() or 1
+    log(budget_text(budget(plans, cores, shrunk)))
+    if dry_run:
+        for plan in plans:
+            log(f"  {plan.name}: {len(plan.runs)} runs, {sum(r.steps_to_run for r in plan.runs)} steps")
+        return 0
+    start, failed = time.monotonic(), []
+    for i, plan in enumerate(plans, 1):
+        log(f">> [{i}/{len(plans)}] sweep {plan.name} ({len(plan.runs)} runs) → {out / plan.name}")
+        if run_sweep(plan, out, **dispatch_options) != 0:
+            failed.append(plan.name)
+            continue
+        run_probes(plan, out, _probe_jobs(plan, shrunk), log)
+    from microcoder.cli import main as microcoder_main
+
+    log(f">> figures and report of {out} → {figures}")
+    drawn = microcoder_main(["figures", str(out), "--out", str(figures)])
+    minutes = (time.monotonic() - start) / 60
+    if failed:
+        log(f"not every run finished ({', '.join(failed)}): run the same command again to continue")
+        return 1
+    log(f">> done in {minutes:.1f} min: {figures / 'report.md'}")
+    return 0 if drawn == 0 else 1

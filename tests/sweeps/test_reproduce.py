@@ -1,0 +1,58 @@
+"""`make reproduce` end to end on a tiny budget (slow; runs in CI): one study spec, 2 steps, one seed — its sweep on
+a real local Ray, its probes, its figure and the report; then the same command again continues (nothing redone)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from microcoder.run_store import RunStore
+from sweeps.reproduce import budget, plan_study, study_specs
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shrunk_plan_cuts_steps_seeds_and_moves_branches():
+    (path,) = study_specs(only=["temperature"])
+    plan = plan_study(path, steps=4, seeds=1)
+    assert {r.seed for r in plan.runs} == {0} and all(r.total_steps == 4 for r in plan.runs)
+    assert {r.at_step for r in plan.runs if r.parent} == {2}
+    full = plan_study(path)
+    assert len({r.seed for r in full.runs}) == 3 and full.spec.scale == "micro"
+    assert budget([plan], cores=2)["estimated_s"] < budget([full], cores=2)["estimated_s"]
+
+
+def test_unknown_spec_name_is_refused_with_the_valid_ones():
+    from sweeps.spec import SpecError
+
+    with pytest.raises(SpecError, match=r"no study spec named 'kl-clip' \(valid: .*kl_clip"):
+        study_specs(only=["kl-clip"])
+
+
+@pytest.mark.slow
+def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resumes(tmp_path):
+    out, figures = tmp_path / "runs", tmp_path / "figures"
+    args = f"REPRODUCE_ARGS=--only temperature --steps 2 --seeds 1 --out {out} --figures {figures} --max-concurrent 2"
+
+    def make() -> str:
+        proc = subprocess.run(["make", "-s", "reproduce", args], cwd=REPO, capture_output=True, text=True,
+                              timeout=1200)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return proc.stdout
+
+    first = make()
+    lines = [ln for ln in first.splitlines() if ln.strip() and not ln.startswith(".venv")]
+    assert lines[0].startswith("budget: 1 sweeps, 5 runs, ")  # printed before anything runs
+    report = (figures / "report.md").read_text()
+    assert "## Sweep `temperature-micro`" in report and "## Claims of the study" in report
+    assert (figures / "temperature-micro" / "temperature.png").stat().st_size > 10_000
+    probed = RunStore(out, "temperature-micro", "t0.6-s0").read_probe("temperature")
+    assert {row["step"] for row in probed} == {0, 1, 2} and {row["temperature"] for row in probed} == {0.6, 1.0, 1.4,
+                                                                                                        1.8}
+    metrics = {p: p.stat().st_mtime_ns for p in out.glob("temperature-micro/*/metrics.jsonl")}
+    assert len(metrics) == 5
+
+    second = make()  # continues: every run is finished and every probe row is there, so nothing is redone
+    assert {p: p.stat().st_mtime_ns for p in metrics} == metrics
+    assert len(RunStore(out, "temperature-micro", "t0.6-s0").read_probe("temperature")) == len(probed)
+    assert ">> probe" not in second and "done in" in second
