@@ -34,7 +34,7 @@ demo: setup
 	$(VENV)/bin/microcoder figures runs/demo --out figures/demo
 	@echo ">> done: figures/demo/report.md (and report.html); runs in runs/demo"
 
-# Every study spec at micro scale, its probes, every figure and one report (~1.5 h on 2 cores; the budget is
+# Every study spec at micro scale, its probes, every figure and one report (~2 h on 2 cores; the budget is
 # printed first). Resumable: run it again to continue. A quick look: make reproduce REPRODUCE_ARGS="--only kl_clip
 # --steps 4 --seeds 1".
 REPRODUCE_ARGS ?=

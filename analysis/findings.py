@@ -19,13 +19,10 @@ from typing import Mapping, Optional, Sequence
 # the claim modules register into effects' CLAIMS and MEASURES on import
 from analysis import claims_measures, findings_claims  # noqa: F401
 from analysis.claims_catalog import CATALOG, MEASURED, NOT_TESTABLE, Claim
-from analysis.effects import (ACC, CLAIMS, DIV, LEN, MEASURES, NAMES, PARTS, REW, Finding, compare, one_sample,
-                              per_run, relation, run_stat, trend)
+from analysis.effects import CLAIMS, MEASURES, PARTS, Finding
 from analysis.runs import Sweep
 
-__all__ = ["CLAIMS", "MEASURES", "ClaimRow", "Finding", "claims_table", "combined_verdict", "compare", "findings",
-           "n_seeds", "one_sample", "per_run", "relation", "run_stat", "trend", "ACC", "DIV", "LEN", "REW", "NAMES",
-           "PARTS"]
+__all__ = ["ClaimRow", "claims_table", "combined_verdict", "findings", "n_seeds"]
 
 NOT_TESTABLE_VERDICT = "not testable at micro scale"
 DESCRIPTION_VERDICT = "description: no effect to measure"

@@ -35,7 +35,6 @@ class RunRecord:
     steps: np.ndarray
     metrics: dict[str, np.ndarray]
     arm: Optional[str] = None
-    label: Optional[str] = None
     seed: Optional[int] = None
     parent: Optional[str] = None
     branch_step: Optional[int] = None

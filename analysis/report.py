@@ -21,7 +21,8 @@ from typing import Optional
 
 import yaml
 
-from analysis.findings import PARTS, ClaimRow, Finding, claims_table
+from analysis.effects import PARTS, Finding
+from analysis.findings import ClaimRow, claims_table
 from analysis.runs import Sweep
 from analysis.table import ResultsTable, to_markdown
 

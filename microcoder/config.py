@@ -120,7 +120,8 @@ def _f(default: Any, help: str, choices: Optional[Choices] = None, *, check: Opt
 @dataclass
 class ModelConfig:
     path: Optional[str] = _f(None, "HF model directory (or hub id); when set it is used instead of `preset`.")
-    preset: Optional[str] = _f("micro", "Named model: micro (random tiny Qwen2, CPU), smollm2-135m, qwen3-4b-instruct.",
+    preset: Optional[str] = _f("micro", "Named model: micro (tiny Qwen2, CPU), micro-prev, smollm2-135m, "
+                                        "qwen3-4b-instruct.",
                                model_names)
 
 

@@ -24,11 +24,6 @@ from microcoder.config import RunConfig, from_dict, load_config
 from microcoder.run_store import RunStore
 
 
-def read_probe(run_dir: str | Path, kind: str) -> list[dict]:
-    """Rows of `probes/<kind>.jsonl` of the run folder `run_dir` (RunStore.read_probe)."""
-    return RunStore.at(run_dir).read_probe(kind)
-
-
 class Prober:
     """A run's policy at any of its checkpoints, with the run's test prompts and evaluator."""
 
@@ -45,9 +40,9 @@ class Prober:
         self.cfg, self.log = cfg, log
         path = cfg.model.path
         if not path and cfg.model.preset not in PRESETS.names():  # a verl-only preset names a hub model
-            from microcoder.backends.verl.translate import PRESET_MODELS
+            from microcoder.models import HUB_IDS
 
-            path = PRESET_MODELS.get(cfg.model.preset)
+            path = HUB_IDS.get(cfg.model.preset)
         self.policy = load_policy(path, cfg.model.preset, cache_dir, log=log)
         self.limits = Limits(time_limit_s=cfg.reward.time_limit_s, memory_mb=cfg.reward.memory_mb)
         self.pool = SandboxPool()

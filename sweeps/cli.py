@@ -42,6 +42,13 @@ class _RawEpilog(argparse.HelpFormatter):
         return text if "\n" in text else super()._fill_text(text, width, indent)
 
 
+def _at_least_2(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be >= 2 (a branch starts half way), got {text}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="sweep_command", metavar="COMMAND")
     sub.required = True
@@ -99,13 +106,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                     "Ray Tune, then the probes its figure reads, then draw every figure and one "
                                     "report. Prints the budget (runs, steps, estimated minutes) first. Running it "
                                     "again continues where it stopped (sweeps/reproduce.py).")
-    rp.add_argument("--out", default="runs/reproduce", help="run-store root (default: runs/reproduce)")
-    rp.add_argument("--figures", default="figures/reproduce",
-                    help="where the figures and report.md go (default: figures/reproduce)")
+    rp.add_argument("--out", default=None, help="run-store root (default: runs/reproduce; with --steps or --seeds: "
+                                                "runs/reproduce-smoke)")
+    rp.add_argument("--figures", default=None, help="where the figures and report.md go (default: figures/reproduce; "
+                                                    "with --steps or --seeds: figures/reproduce-smoke)")
     rp.add_argument("--only", nargs="+", default=None, metavar="SPEC",
                     help="only these study specs, by name (e.g. kl_clip truncation_mask)")
-    rp.add_argument("--steps", type=positive_int, default=None, metavar="N",
-                    help="a smoke test: every run N steps (branches at N // 2) instead of the micro scale's")
+    rp.add_argument("--steps", type=_at_least_2, default=None, metavar="N",
+                    help="a smoke test: every run N >= 2 steps (branches at N // 2) instead of the micro scale's")
     rp.add_argument("--seeds", type=positive_int, default=None, metavar="K",
                     help="K seeds per arm instead of the micro scale's 3 (fewer seeds: no verdicts)")
     rp.add_argument("--dry-run", action="store_true", help="check every spec and print the budget; run nothing")
@@ -171,9 +179,17 @@ def run(args: argparse.Namespace) -> int:
         except DashboardError as e:
             return _error(str(e), 1)
     if cmd == "reproduce":
+        from microcoder.backends.verl.launch import AddressError, ray_address
+
         from .dispatch import RayUnavailable, SweepExists
         from .reproduce import reproduce
 
+        if args.jobs_address:
+            return _error("--jobs-address: the micro-scale sweeps run on the local backend (no Ray jobs to submit)")
+        try:
+            ray_address(args.address)
+        except AddressError as e:
+            return _error(str(e))
         try:
             return reproduce(args.out, args.figures, only=args.only, steps=args.steps, seeds=args.seeds,
                              dry_run=args.dry_run, address=args.address, max_concurrent=args.max_concurrent,

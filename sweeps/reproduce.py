@@ -12,12 +12,13 @@ each spec's `resources.step_seconds` (measured on a 2-core machine) and the prob
     microcoder sweep reproduce                          # all nine, ~2 h on 2 cores
     microcoder sweep reproduce --only kl_clip --steps 4 --seeds 1   # a quick look at one sweep
 
-`--steps N` and `--seeds K` shrink every run to N steps (branches at step N // 2, evaluated and checkpointed there,
-on 16 test problems; probes on 8 prompts) and K seeds: a smoke test of the whole pipeline, not a reproduction (its
-report says "cannot tell" throughout).
+`--steps N` (N >= 2) and `--seeds K` shrink every run to N steps (branches at step N // 2, evaluated and
+checkpointed there, on 16 test problems; probes on 8 prompts) and K seeds: a smoke test of the whole pipeline, not a
+reproduction (its report says "cannot tell" throughout), written to runs/reproduce-smoke and
+figures/reproduce-smoke.
 
-Why: the committed reproduction (docs/reproduction/) must be one command that a fresh machine can rerun and that
-survives an interruption without redoing hours of work.
+Why: a reproduction of the study must be one command that a fresh machine can rerun and that survives an
+interruption without redoing hours of work.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ of 400 samples; the micro base tests 4 times)."""
 SMOKE_TEST_SIZE = 16
 """Test problems of a shrunk (`--steps`) run."""
 SAMPLE_S = 0.012
-"""Seconds per sampled probe response of the micro model on one core (≤ 32 tokens), for the budget."""
+"""Seconds per sampled probe response of the micro model (≤ 64 tokens, 2 threads), for the budget."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +59,8 @@ class ProbeJob:
     temperatures: tuple[float, ...] = (0.6, 1.0, 1.4, 1.8)
 
     def samples(self) -> int:
-        checkpoints = 1 if self.steps == "last" else len(self.steps.split(","))
+        """Sampled responses per probed run (for the budget; "all" counts the 3 checkpoints a run saves)."""
+        checkpoints = {"last": 1, "all": 3}.get(self.steps) or len(self.steps.split(","))
         per = len(self.temperatures) if self.kind == "temperature" else 1
         return checkpoints * per * self.prompts * self.n
 
@@ -136,11 +138,14 @@ def budget(plans: list[Plan], cores: int, shrunk: bool = False) -> dict:
     """Runs, steps, probe samples and the estimated wall time (seconds) of the plans on `cores` cores."""
     runs = sum(len(p.runs) for p in plans)
     steps = sum(r.steps_to_run for p in plans for r in p.runs)
-    core_s = sum(r.steps_to_run * (p.step_seconds() or 3.0) * p.spec.resources.cpus_per_run + RUN_OVERHEAD_S
-                 for p in plans for r in p.runs)
+    # step_seconds and RUN_OVERHEAD_S are a run's wall time with the machine full of runs: divide by how many run
+    # at once
+    run_s = sum((r.steps_to_run * (p.step_seconds() or 3.0) + RUN_OVERHEAD_S) / max(1, cores // p.spec.resources
+                                                                                 .cpus_per_run)
+                for p in plans for r in p.runs)
     samples = sum(job.samples() * sum(1 for r in p.runs if not job.arms or r.arm in job.arms)
                   for p in plans for job in _probe_jobs(p, shrunk))
-    wall = core_s / max(1, cores) + samples * SAMPLE_S
+    wall = run_s + samples * SAMPLE_S
     return {"sweeps": len(plans), "runs": runs, "steps": steps, "probe_samples": samples, "cores": cores,
             "estimated_s": round(wall)}
 
@@ -150,44 +155,72 @@ def budget_text(b: dict) -> str:
             f"probe samples; estimated {b['estimated_s'] / 60:.0f} min on {b['cores']} cores")
 
 
-def run_probes(plan: Plan, out: Path, jobs: list[ProbeJob], log: Callable[[str], None]) -> None:
-    """Run each probe job on its runs; a (run, kind, step) that already has rows is skipped (resumable)."""
+def _probe_steps(job: ProbeJob, have: list[int]) -> list[int]:
+    """The checkpoint steps `job` probes among those a run has: its listed steps that exist, and always the run's
+    last checkpoint (a run stopped early by a rule ends before the listed last step)."""
+    if job.steps == "all":
+        return have
+    listed = [] if job.steps == "last" else [int(s) for s in job.steps.split(",")]
+    return sorted({s for s in listed if s in have} | set(have[-1:]))
+
+
+def _probed(job: ProbeJob, rows: list[dict]) -> set:
+    """The steps whose probe is complete (a temperature probe: a row for every temperature of the job)."""
+    if job.kind != "temperature":
+        return {row.get("step") for row in rows}
+    seen: dict = {}
+    for row in rows:
+        seen.setdefault(row.get("step"), set()).add(row.get("temperature"))
+    return {step for step, temps in seen.items() if set(job.temperatures) <= temps}
+
+
+def run_probes(plan: Plan, out: Path, jobs: list[ProbeJob], log: Callable[[str], None]) -> list[str]:
+    """Run each probe job on its runs; a step already probed whole is skipped (resumable). Returns the problems
+    (a run whose probe failed), each naming the run; the other runs are still probed."""
     from microcoder import probes
     from microcoder.run_store import RunStore
 
+    problems = []
     for job in jobs:
         for run in plan.runs:
             if job.arms and run.arm not in job.arms:
                 continue
             store = RunStore(out, plan.name, run.name)
-            done = {row.get("step") for row in store.read_probe(job.kind)}
-            have = [s for s, _ in store.list_checkpoints()]
-            wanted = (have[-1:] if job.steps == "last" else have if job.steps == "all"
-                      else [int(s) for s in job.steps.split(",")])
-            todo = [s for s in wanted if s not in done]
+            done = _probed(job, store.read_probe(job.kind))
+            todo = [s for s in _probe_steps(job, [s for s, _ in store.list_checkpoints()]) if s not in done]
             if not todo:
                 continue
             log(f">> probe {job.kind} {plan.name}/{run.name} at steps {','.join(map(str, todo))}")
             steps = ",".join(map(str, todo))
-            if job.kind == "temperature":
-                probes.probe_temperature(store.dir, list(job.temperatures), steps, job.prompts, job.n, log=log)
-            else:
-                probes.probe_lengths(store.dir, steps, job.prompts, job.n, log=log)
+            try:
+                if job.kind == "temperature":
+                    temps = list(job.temperatures)
+                    probes.probe_temperature(store.dir, temps, steps, job.prompts, job.n, log=log)
+                else:
+                    probes.probe_lengths(store.dir, steps, job.prompts, job.n, log=log)
+            except (OSError, ValueError, RuntimeError) as e:
+                problems.append(f"probe {job.kind} of {plan.name}/{run.name}: {type(e).__name__}: {e}")
+                log(f"!! {problems[-1]}")
+    return problems
 
 
-def reproduce(out: str | Path = "runs/reproduce", figures: str | Path = "figures/reproduce",
+def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = None,
               only: Optional[list[str]] = None, steps: Optional[int] = None, seeds: Optional[int] = None,
-              spec_dir: Path = SPEC_DIR, dry_run: bool = False, log: Callable[[str], None] = print,
+              spec_dir: Path = SPEC_DIR, dry_run: bool = False, log: Optional[Callable[[str], None]] = None,
               **dispatch_options) -> int:
     """Run the study at micro scale (see the module docstring); 0 when every run finished and the report was
-    written, 1 otherwise (rerun to continue)."""
-    from .dispatch import run_sweep
+    written, 1 otherwise (rerun to continue). `out`/`figures` default to runs/reproduce and figures/reproduce, or
+    runs/reproduce-smoke and figures/reproduce-smoke when shrunk (a smoke test never blocks the real run)."""
+    from .dispatch import print_line, run_sweep
 
-    out, figures = Path(out), Path(figures)
+    log = log or print_line
+    suffix = "-smoke" if steps is not None or seeds is not None else ""
+    out = Path(out or f"runs/reproduce{suffix}")
+    figures = Path(figures or f"figures/reproduce{suffix}")
     plans = [plan_study(p, steps, seeds) for p in study_specs(spec_dir, only)]  # every spec checked first
     shrunk = steps is not None
     cores = dispatch_options.get("max_concurrent") or os.cpu_count() or 1
-    log(budget_text(budget(plans, cores, shrunk)))
+    log(budget_text(budget(plans, cores, shrunk)) + f"; runs in {out}, figures and report in {figures}")
     if dry_run:
         for plan in plans:
             log(f"  {plan.name}: {len(plan.runs)} runs, {sum(r.steps_to_run for r in plan.runs)} steps")
@@ -198,14 +231,18 @@ def reproduce(out: str | Path = "runs/reproduce", figures: str | Path = "figures
         if run_sweep(plan, out, **dispatch_options) != 0:
             failed.append(plan.name)
             continue
-        run_probes(plan, out, _probe_jobs(plan, shrunk), log)
+        if run_probes(plan, out, _probe_jobs(plan, shrunk), log):
+            failed.append(f"{plan.name} (probes)")
     from microcoder.cli import main as microcoder_main
 
     log(f">> figures and report of {out} → {figures}")
     drawn = microcoder_main(["figures", str(out), "--out", str(figures)])
     minutes = (time.monotonic() - start) / 60
     if failed:
-        log(f"not every run finished ({', '.join(failed)}): run the same command again to continue")
+        log(f"not everything finished ({', '.join(failed)}): run the same command again to continue")
+        return 1
+    if drawn != 0:
+        log(f"the figures or the report could not be drawn (exit {drawn})")
         return 1
     log(f">> done in {minutes:.1f} min: {figures / 'report.md'}")
-    return 0 if drawn == 0 else 1
+    return 0

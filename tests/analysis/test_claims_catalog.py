@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from analysis.claims_catalog import BY_ID, CATALOG, MEASURED, SECTIONS, SPEC_FIGURES, Claim
-from analysis.findings import (MEASURES, NO_SWEEP_VERDICT, NOT_TESTABLE_VERDICT, ONE_SEED_NOTE, Finding,
-                               claims_table, combined_verdict, compare, per_run, relation, run_stat)
+from analysis.effects import MEASURES, Finding, compare, per_run, relation, run_stat
+from analysis.findings import NO_SWEEP_VERDICT, NOT_TESTABLE_VERDICT, ONE_SEED_NOTE, claims_table, combined_verdict
 from analysis.loading import load_run_store
 from analysis.report import SweepSection, write_report
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.findings import compare, findings, one_sample, run_stat, trend
+from analysis.effects import compare, one_sample, run_stat, trend
+from analysis.findings import findings
 from analysis.table import draw_table, results_table, to_markdown
 
 

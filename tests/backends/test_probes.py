@@ -4,7 +4,7 @@ import pytest
 
 from microcoder.backends.local import run_local
 from microcoder.config import load_config
-from microcoder.probes import probe_lengths, probe_temperature, read_probe
+from microcoder.probes import probe_lengths, probe_temperature
 from microcoder.run_store import RunStore
 
 pytestmark = pytest.mark.slow
@@ -19,7 +19,7 @@ def test_probes_write_rows_for_every_checkpoint_and_temperature(tmp_path):
     rows = probe_temperature(run_dir, [0.3, 1.5], steps="all", prompts=8, n=4, log=lambda s: None)
     assert [(r["step"], r["temperature"]) for r in rows] == [(0, 0.3), (0, 1.5), (1, 0.3), (1, 1.5)]
     assert all(0 <= r["accuracy"] <= 1 and 0 <= r["diversity"] <= 1 for r in rows)
-    assert read_probe(run_dir, "temperature") == rows
+    assert RunStore.at(run_dir).read_probe("temperature") == rows
     lengths = probe_lengths(run_dir, steps="last", prompts=8, n=2, log=lambda s: None)
     assert lengths[0]["step"] == 1 and len(lengths[0]["lengths"]) == 16
     assert all(1 <= x <= 48 for x in lengths[0]["lengths"])

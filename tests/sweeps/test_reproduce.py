@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from microcoder.run_store import RunStore
-from sweeps.reproduce import budget, plan_study, study_specs
+from sweeps.reproduce import ProbeJob, _probe_steps, _probed, budget, plan_study, study_specs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,31 @@ def test_unknown_spec_name_is_refused_with_the_valid_ones():
         study_specs(only=["kl-clip"])
 
 
+def test_probes_take_the_listed_steps_that_exist_and_always_the_last_checkpoint():
+    job = ProbeJob("temperature", steps="0,12,24", temperatures=(0.6, 1.8))
+    assert _probe_steps(job, [0, 12, 24]) == [0, 12, 24]
+    assert _probe_steps(job, [0, 12, 17]) == [0, 12, 17]  # stopped early by a rule: no step 24
+    assert _probe_steps(ProbeJob("lengths"), [0, 12, 24]) == [24] and _probe_steps(job, []) == []
+    rows = [{"step": 0, "temperature": 0.6}, {"step": 0, "temperature": 1.8}, {"step": 12, "temperature": 0.6}]
+    assert _probed(job, rows) == {0}  # step 12 was cut off after one temperature: probed again
+
+
+def test_smoke_runs_go_to_their_own_folders_and_bad_addresses_are_refused(tmp_path, capsys):
+    from microcoder.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["sweep", "reproduce", "--only", "kl_clip", "--steps", "1"])
+    assert "must be >= 2" in capsys.readouterr().err
+    assert main(["sweep", "reproduce", "--only", "kl_clip", "--steps", "2", "--dry-run"]) == 0
+    assert "runs in runs/reproduce-smoke, figures and report in figures/reproduce-smoke" in capsys.readouterr().out
+    assert main(["sweep", "reproduce", "--only", "kl_clip", "--dry-run"]) == 0
+    assert "runs in runs/reproduce, figures and report in figures/reproduce" in capsys.readouterr().out
+    assert main(["sweep", "reproduce", "--address", "http://head:8265", "--dry-run"]) == 2
+    assert "--jobs-address" in capsys.readouterr().err
+    assert main(["sweep", "reproduce", "--jobs-address", "http://head:8265", "--dry-run"]) == 2
+    assert "local backend" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resumes(tmp_path):
     out, figures = tmp_path / "runs", tmp_path / "figures"
@@ -42,7 +67,7 @@ def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resume
 
     first = make()
     lines = [ln for ln in first.splitlines() if ln.strip() and not ln.startswith(".venv")]
-    assert lines[0].startswith("budget: 1 sweeps, 5 runs, ")  # printed before anything runs
+    assert lines[0].startswith("budget: 1 sweeps, 5 runs, ") and str(out) in lines[0]  # before anything runs
     report = (figures / "report.md").read_text()
     assert "## Sweep `temperature-micro`" in report and "## Claims of the study" in report
     assert (figures / "temperature-micro" / "temperature.png").stat().st_size > 10_000

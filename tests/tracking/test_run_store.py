@@ -315,3 +315,40 @@ def test_a_checkpoint_folder_names_its_run_store_and_step(tmp_path):
     for bad in (store.dir, tmp_path / "global_step_3", store.checkpoints_dir / "step_3"):
         with pytest.raises(RunStoreError, match="not a checkpoint folder"):
             RunStore.of_checkpoint(bad)
+
+
+def test_every_file_of_a_run_folder_is_named_by_the_run_store(tmp_path):
+    store = RunStore(tmp_path, "sweep", "run")
+    names = {p.relative_to(store.dir).as_posix() for p in (
+        store.config_path, store.metrics_path, store.status_path, store.trial_path, store.stop_path,
+        store.worker_log_path, store.verl_metrics_path, store.probe_path("temperature"), store.checkpoint_path(3),
+        store.samples_path(3))}
+    assert names == {"config.yaml", "metrics.jsonl", "status.json", "trial.json", "stopped.json", "worker.log",
+                     "verl_metrics.jsonl", "probes/temperature.jsonl", "checkpoints/global_step_3",
+                     "samples/step_000003.jsonl"}
+    with pytest.raises(RunStoreError):
+        store.probe_path("../escape")
+
+
+def test_probe_rows_round_trip_and_a_torn_last_line_is_skipped(tmp_path):
+    store = RunStore(tmp_path, "sweep", "run")
+    assert store.read_probe("lengths") == []
+    store.append_probe("lengths", {"step": 0, "lengths": [3, 4]})
+    store.append_probe("lengths", {"step": 8, "lengths": [5]})
+    with open(store.probe_path("lengths"), "a") as f:
+        f.write('{"step": 16, "len')  # a writer killed mid-line
+    assert store.read_probe("lengths") == [{"step": 0, "lengths": [3, 4]}, {"step": 8, "lengths": [5]}]
+
+
+def test_config_and_status_reads_refuse_files_that_are_not_what_they_say(tmp_path):
+    import yaml
+
+    store = RunStore(tmp_path, "sweep", "run")
+    assert store.read_config() is None and store.read_status() is None
+    store.dir.mkdir(parents=True)
+    store.config_path.write_text("a: [unclosed\n")
+    store.status_path.write_text("[1, 2]")
+    with pytest.raises(yaml.YAMLError):
+        store.read_config()
+    with pytest.raises(ValueError, match="not a JSON object"):
+        store.read_status()
