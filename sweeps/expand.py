@@ -311,8 +311,8 @@ def expand(spec: SweepSpec, problems: Optional[list[str]] = None) -> list[Planne
     if not runs:
         problems.append("runs: the spec expands to no runs")
 
-    if not problems:
-        _check_backend(spec, runs, problems)
+    # the backend's checks too, on every run whose config was built: every problem is listed at once
+    _check_backend(spec, [r for r in runs if r.config], problems)
     if problems:
         raise SpecError(problems, spec.source)
     _fill_differ(runs)
