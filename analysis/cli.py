@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-points", type=positive_int, default=2000,
                         help="thin drawn lines to about this many points (default: 2000)")
     parser.add_argument("--no-report", action="store_true", help="draw figures only (no findings, no report)")
+    parser.add_argument("--note", action="append", default=None, metavar="TEXT",
+                        help="a line listed under the report's title, e.g. how the runs were made (repeatable)")
     parser.add_argument("--jobs", type=positive_int, default=None,
                         help="processes drawing sweeps in parallel (default: one per CPU; 1 = serial)")
 
@@ -113,8 +115,10 @@ def _draw_in_child(job):
 
 
 def draw_all(runs, out, formats: Sequence[str] = ("png",), options=None, only: Optional[Sequence[str]] = None,
-             report: bool = True, log=print, jobs: Optional[int] = None) -> list[Path]:
-    """Draw every sweep of `runs` into `out`; write the report when `report`. Returns the files written.
+             report: bool = True, log=print, jobs: Optional[int] = None,
+             notes: Optional[Sequence[str]] = None) -> list[Path]:
+    """Draw every sweep of `runs` into `out`; write the report when `report` (with `notes` under its title).
+    Returns the files written.
 
     `jobs` > 1 draws sweeps in that many forked processes (default: one per CPU, at most one per sweep; serial
     where fork is not available). matplotlib is single-threaded, so this is what uses a second core.
@@ -143,7 +147,7 @@ def draw_all(runs, out, formats: Sequence[str] = ("png",), options=None, only: O
     files = [p for s in sections for f in s.figures for p in f[3]]
     files += [s.table_image for s in sections if s.table_image is not None]
     if report:
-        md, page = write_report(sections, out, runs.skipped)
+        md, page = write_report(sections, out, runs.skipped, notes=list(notes or []))
         files += [md, page]
         log(f"report: {md} and {page}")
     return files
@@ -185,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"loaded {len(runs.table)} runs in {len(runs.sweeps)} sweep(s): {', '.join(runs.sweeps)}")
     options = DrawOptions(smoothing=args.smoothing, max_points=args.max_points)
-    files = draw_all(runs, Path(args.out), formats, options, args.figure, report=not args.no_report, jobs=args.jobs)
+    files = draw_all(runs, Path(args.out), formats, options, args.figure, report=not args.no_report, jobs=args.jobs,
+                     notes=args.note)
     drawn = [f for f in files if f.suffix[1:] in formats]
     return 0 if drawn else 1

@@ -142,8 +142,11 @@ def _table_rows(table: ResultsTable) -> tuple[list[str], list[list[str]]]:
     return split[0], split[2:]
 
 
-def _blocks(sections: list[SweepSection], skipped: list[str], claims: list[ClaimRow]) -> list[tuple]:
+def _blocks(sections: list[SweepSection], skipped: list[str], claims: list[ClaimRow],
+            notes: list[str]) -> list[tuple]:
     blocks: list[tuple] = [("h1", "MicroCoder study report")]
+    if notes:
+        blocks.append(("list", list(notes)))
     summary = [[s.sweep.name, s.sweep.figure or "–", ", ".join(f[0] for f in s.figures) or "–",
                 str(len(s.sweep.table)), str(len(s.findings)),
                 ", ".join(f"{sum(f.verdict == v for f in s.findings)} {v}" for v in VERDICT_MARK
@@ -260,14 +263,15 @@ def _render_html(blocks, base: Path) -> str:
 
 
 def write_report(sections: list[SweepSection], out_dir: Path, skipped: Optional[list[str]] = None,
-                 claims: Optional[list[ClaimRow]] = None) -> tuple[Path, Path]:
+                 claims: Optional[list[ClaimRow]] = None, notes: Optional[list[str]] = None) -> tuple[Path, Path]:
     """Write out_dir/report.md and out_dir/report.html; returns their paths. `claims`: the claims table (default:
-    `claims_table` over the sections' sweeps)."""
+    `claims_table` over the sections' sweeps). `notes`: lines listed under the title (e.g. how the runs were
+    made: `microcoder figures --note`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if claims is None:
         claims = claims_table([s.sweep for s in sections if s.sweep is not None])
-    blocks = _blocks(sections, list(skipped or []), claims)
+    blocks = _blocks(sections, list(skipped or []), claims, list(notes or []))
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(_render_md(blocks, out_dir))
     page.write_text(_render_html(blocks, out_dir))

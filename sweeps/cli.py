@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -148,6 +150,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                  "saved dashboard's URLs are kept (default: runs/)")
 
 
+def _reproduce_command(args: argparse.Namespace) -> str:
+    """The reproduce command line as given (its options that were set), for the report's header; `make
+    reproduce` says so (make sets $MAKELEVEL for the commands it runs)."""
+    words = ["microcoder", "sweep", "reproduce"]
+    for flag in ("out", "figures", "only", "steps", "seeds", "address", "max_concurrent", "max_failures"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            words += [f"--{flag.replace('_', '-')}", *map(str, value if isinstance(value, list) else [value])]
+    command = shlex.join(words)
+    return f"make reproduce ({command})" if os.environ.get("MAKELEVEL") else command
+
+
 def _error(text: str, code: int = 2) -> int:
     print(f"error: {text}", file=sys.stderr)
     return code
@@ -193,7 +207,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             return reproduce(args.out, args.figures, only=args.only, steps=args.steps, seeds=args.seeds,
                              dry_run=args.dry_run, address=args.address, max_concurrent=args.max_concurrent,
-                             max_failures=args.max_failures, progress_s=args.progress_every)
+                             max_failures=args.max_failures, progress_s=args.progress_every,
+                             command=_reproduce_command(args))
         except SpecError as e:
             return _error(str(e))
         except (SweepExists, RayUnavailable) as e:

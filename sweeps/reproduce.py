@@ -17,6 +17,10 @@ checkpointed there, on 16 test problems; probes on 8 prompts) and K seeds: a smo
 reproduction (its report says "cannot tell" throughout), written to runs/reproduce-smoke and
 figures/reproduce-smoke.
 
+The report is headed by how it was made (`provenance_notes`): the commit, the command, the wall time summed over
+every session that worked on the run store (`OUT/reproduce.json` records each: start, seconds, commit, command)
+and the machine.
+
 Why: a reproduction of the study must be one command that a fresh machine can rerun and that survives an
 interruption without redoing hours of work.
 """
@@ -25,7 +29,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
+import platform
+import subprocess
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -33,7 +40,8 @@ from typing import Callable, Optional
 from .plan import Plan
 from .spec import SpecError, apply_scale, parse_spec, read_yaml
 
-__all__ = ["PROBES", "ProbeJob", "budget", "plan_study", "reproduce", "study_specs"]
+__all__ = ["PROBES", "ProbeJob", "budget", "machine_text", "plan_study", "provenance_notes", "reproduce",
+           "study_specs"]
 
 SPEC_DIR = Path(__file__).parent / "specs"
 SCALE = "micro"
@@ -45,6 +53,9 @@ SMOKE_TEST_SIZE = 16
 """Test problems of a shrunk (`--steps`) run."""
 SAMPLE_S = 0.012
 """Seconds per sampled probe response of the micro model (≤ 64 tokens, 2 threads), for the budget."""
+SESSIONS_FILE = "reproduce.json"
+"""OUT/reproduce.json: {"sessions": [{"started", "seconds", "commit", "command"}, ...]}, one per invocation that ran
+(dry runs are not recorded), so that a reproduction resumed over several sessions reports its whole wall time."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,13 +215,84 @@ def run_probes(plan: Plan, out: Path, jobs: list[ProbeJob], log: Callable[[str],
     return problems
 
 
+def git_commit(root: Path = SPEC_DIR.parents[1]) -> str:
+    """The checked-out commit of `root` (12 hex digits), noting uncommitted changes to tracked files."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                              text=True, timeout=30, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return head + (" with uncommitted changes" if dirty else "")
+
+
+def machine_text() -> str:
+    """This machine in one line: OS, CPU model, cores, memory, Python and torch versions."""
+    from importlib import metadata
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        memory = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB memory"
+    except (ValueError, OSError, AttributeError):
+        memory = ""
+    try:
+        torch = f", torch {metadata.version('torch')}"
+    except metadata.PackageNotFoundError:
+        torch = ""
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores{memory}, "
+            f"Python {platform.python_version()}{torch}")
+
+
+def _read_sessions(out: Path) -> list[dict]:
+    path = out / SESSIONS_FILE
+    if not path.is_file():
+        return []
+    try:
+        sessions = json.loads(path.read_text()).get("sessions", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [s for s in sessions if isinstance(s, dict)]
+
+
+def _record_session(out: Path, session: dict) -> list[dict]:
+    from microcoder.run_store import atomic_write
+
+    sessions = _read_sessions(out) + [session]
+    atomic_write(out / SESSIONS_FILE, json.dumps({"sessions": sessions}, indent=1) + "\n")
+    return sessions
+
+
+def provenance_notes(sessions: list[dict], machine: str) -> list[str]:
+    """The report's header lines: commit, command, wall time (summed over the sessions), machine."""
+    last = sessions[-1]
+    commits = list(dict.fromkeys(str(s.get("commit")) for s in sessions))
+    minutes = sum(float(s.get("seconds") or 0) for s in sessions) / 60
+    commit = f"commit: `{commits[-1]}`" + (f" (earlier sessions: {', '.join(f'`{c}`' for c in commits[:-1])})"
+                                           if len(commits) > 1 else "")
+    count = f"{len(sessions)} session" + ("s" if len(sessions) > 1 else "")
+    return [commit, f"command: `{last.get('command')}`",
+            f"wall time: {minutes:.0f} min ({count}, the first started {sessions[0].get('started')}; training "
+            f"and probes, the figures not counted)",
+            f"machine: {machine}"]
+
+
 def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = None,
               only: Optional[list[str]] = None, steps: Optional[int] = None, seeds: Optional[int] = None,
               spec_dir: Path = SPEC_DIR, dry_run: bool = False, log: Optional[Callable[[str], None]] = None,
-              **dispatch_options) -> int:
+              command: str = "microcoder sweep reproduce", **dispatch_options) -> int:
     """Run the study at micro scale (see the module docstring); 0 when every run finished and the report was
     written, 1 otherwise (rerun to continue). `out`/`figures` default to runs/reproduce and figures/reproduce, or
-    runs/reproduce-smoke and figures/reproduce-smoke when shrunk (a smoke test never blocks the real run)."""
+    runs/reproduce-smoke and figures/reproduce-smoke when shrunk (a smoke test never blocks the real run).
+    `command`: how it was invoked, for the report's header."""
+
     from .dispatch import print_line, run_sweep
 
     log = log or print_line
@@ -225,18 +307,23 @@ def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = 
         for plan in plans:
             log(f"  {plan.name}: {len(plan.runs)} runs, {sum(r.steps_to_run for r in plan.runs)} steps")
         return 0
-    start, failed = time.monotonic(), []
-    for i, plan in enumerate(plans, 1):
-        log(f">> [{i}/{len(plans)}] sweep {plan.name} ({len(plan.runs)} runs) → {out / plan.name}")
-        if run_sweep(plan, out, **dispatch_options) != 0:
-            failed.append(plan.name)
-            continue
-        if run_probes(plan, out, _probe_jobs(plan, shrunk), log):
-            failed.append(f"{plan.name} (probes)")
+    start, started, failed = time.monotonic(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), []
+    try:
+        for i, plan in enumerate(plans, 1):
+            log(f">> [{i}/{len(plans)}] sweep {plan.name} ({len(plan.runs)} runs) → {out / plan.name}")
+            if run_sweep(plan, out, **dispatch_options) != 0:
+                failed.append(plan.name)
+                continue
+            if run_probes(plan, out, _probe_jobs(plan, shrunk), log):
+                failed.append(f"{plan.name} (probes)")
+    finally:  # an interrupted session counts too: the header's wall time is the whole reproduction's
+        sessions = _record_session(out, {"started": started, "seconds": round(time.monotonic() - start, 1),
+                                         "commit": git_commit(), "command": command})
     from microcoder.cli import main as microcoder_main
 
     log(f">> figures and report of {out} → {figures}")
-    drawn = microcoder_main(["figures", str(out), "--out", str(figures)])
+    notes = provenance_notes(sessions, machine_text())
+    drawn = microcoder_main(["figures", str(out), "--out", str(figures), *(a for n in notes for a in ("--note", n))])
     minutes = (time.monotonic() - start) / 60
     if failed:
         log(f"not everything finished ({', '.join(failed)}): run the same command again to continue")

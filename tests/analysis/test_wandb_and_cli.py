@@ -69,7 +69,7 @@ def test_wandb_history_normalisation_keeps_the_last_row_of_a_step():
 
 def test_figures_command_draws_every_sweep_and_writes_the_report(study_root, tmp_path):
     out = tmp_path / "figs"
-    assert main(["figures", str(study_root), "--out", str(out)]) == 0
+    assert main(["figures", str(study_root), "--out", str(out), "--note", "commit: `abc`", "--note", "by hand"]) == 0
     for sweep, figure in (("kl_clip", "kl_clip"), ("context_length", "context_length"),
                           ("temperature", "temperature"), ("algorithms", "algorithms"), ("demo", "overview"),
                           ("evaluator", "evaluator"), ("batch_size", "batch_size"), ("generations", "generations"),
@@ -77,6 +77,7 @@ def test_figures_command_draws_every_sweep_and_writes_the_report(study_root, tmp
         assert (out / sweep / f"{figure}.png").stat().st_size > 10_000
     assert (out / "algorithms" / "results_table.png").exists()
     md = (out / "report.md").read_text()
+    assert md.startswith("# MicroCoder study report\n\n- commit: `abc`\n- by hand\n")  # the notes head it
     assert "## Sweep `kl_clip`" in md and "![kl_clip: kl_clip](kl_clip/kl_clip.png)" in md
     assert "Removing the KL loss with clip-high keeps output diversity" in md and "✅ supports" in md
     assert "| No KL Loss Clip High | `nokl` | 2 | 2 finished |" in md

@@ -1,6 +1,7 @@
 """`make reproduce` end to end on a tiny budget (slow; runs in CI): one study spec, 2 steps, one seed — its sweep on
 a real local Ray, its probes, its figure and the report; then the same command again continues (nothing redone)."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -54,6 +55,19 @@ def test_smoke_runs_go_to_their_own_folders_and_bad_addresses_are_refused(tmp_pa
     assert "local backend" in capsys.readouterr().err
 
 
+def test_the_report_header_sums_the_sessions_and_names_each_commit(tmp_path):
+    from sweeps.reproduce import _record_session, provenance_notes
+
+    _record_session(tmp_path, {"started": "2026-01-01 10:00 UTC", "seconds": 3000, "commit": "aaa",
+                               "command": "make reproduce"})
+    sessions = _record_session(tmp_path, {"started": "2026-01-01 12:00 UTC", "seconds": 600.0, "commit": "bbb",
+                                          "command": "microcoder sweep reproduce --figures docs"})
+    notes = provenance_notes(sessions, "a machine")
+    assert notes == ["commit: `bbb` (earlier sessions: `aaa`)", "command: `microcoder sweep reproduce --figures docs`",
+                     "wall time: 60 min (2 sessions, the first started 2026-01-01 10:00 UTC; training and probes, "
+                     "the figures not counted)", "machine: a machine"]
+
+
 @pytest.mark.slow
 def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resumes(tmp_path):
     out, figures = tmp_path / "runs", tmp_path / "figures"
@@ -70,6 +84,9 @@ def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resume
     assert lines[0].startswith("budget: 1 sweeps, 5 runs, ") and str(out) in lines[0]  # before anything runs
     report = (figures / "report.md").read_text()
     assert "## Sweep `temperature-micro`" in report and "## Claims of the study" in report
+    head = report.split("## ", 1)[0]  # headed by how it was made
+    assert "- commit: `" in head and "- command: `make reproduce (microcoder sweep reproduce --only temperature" in head
+    assert re.search(r"- wall time: \d+ min \(1 session, ", head) and "- machine: " in head and " cores" in head
     assert (figures / "temperature-micro" / "temperature.png").stat().st_size > 10_000
     probed = RunStore(out, "temperature-micro", "t0.6-s0").read_probe("temperature")
     assert {row["step"] for row in probed} == {0, 1, 2} and {row["temperature"] for row in probed} == {0.6, 1.0, 1.4,
@@ -81,3 +98,4 @@ def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resume
     assert {p: p.stat().st_mtime_ns for p in metrics} == metrics
     assert len(RunStore(out, "temperature-micro", "t0.6-s0").read_probe("temperature")) == len(probed)
     assert ">> probe" not in second and "done in" in second
+    assert "(2 sessions, " in (figures / "report.md").read_text()  # the wall time sums both
