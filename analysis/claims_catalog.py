@@ -71,9 +71,10 @@ class Claim:
 
 
 _MOT, _EVAL, _TEMP, _DATA, _CTX, _MASK, _BATCH, _KL = SECTIONS
-_GENERATIONS = ("The micro world has one tiny model family: the generations spec's micro scale pairs the ~2M-parameter "
-                "micro model with SmolLM2-135M-Instruct, which are not two generations of one family trained the same "
-                "way, so a difference between them is no evidence about Qwen2.5 vs Qwen3. ")
+_GENERATIONS = ("The micro world has one tiny model family: the generations spec's micro scale pairs two warm starts "
+                "of the same ~2M-parameter micro model (`micro-prev`, a third of the supervised warm start, vs "
+                "`micro`), which differ only in how strong they start, so a difference between them is no evidence "
+                "about Qwen2.5 vs Qwen3. ")
 
 CATALOG: tuple[Claim, ...] = (
     # ------------------------------------------------------------------------------------------- Motivation (1_0)
