@@ -292,7 +292,6 @@ def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = 
     written, 1 otherwise (rerun to continue). `out`/`figures` default to runs/reproduce and figures/reproduce, or
     runs/reproduce-smoke and figures/reproduce-smoke when shrunk (a smoke test never blocks the real run).
     `command`: how it was invoked, for the report's header."""
-
     from .dispatch import print_line, run_sweep
 
     log = log or print_line
