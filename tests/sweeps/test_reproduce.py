@@ -85,7 +85,8 @@ def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resume
     report = (figures / "report.md").read_text()
     assert "## Sweep `temperature-micro`" in report and "## Claims of the study" in report
     head = report.split("## ", 1)[0]  # headed by how it was made
-    assert "- commit: `" in head and "- command: `make reproduce (microcoder sweep reproduce --only temperature" in head
+    assert "- commit: `" in head and "- command: `make reproduce (microcoder sweep reproduce --out " in head
+    assert "--only temperature --steps 2 --seeds 1 --max-concurrent 2)`" in head
     assert re.search(r"- wall time: \d+ min \(1 session, ", head) and "- machine: " in head and " cores" in head
     assert (figures / "temperature-micro" / "temperature.png").stat().st_size > 10_000
     probed = RunStore(out, "temperature-micro", "t0.6-s0").read_probe("temperature")
