@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the words as given (a report names its command)
     module = next(module for name, module, _ in COMMANDS if name == args.command)
     return importlib.import_module(module).run(args)
 

@@ -151,14 +151,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _reproduce_command(args: argparse.Namespace) -> str:
-    """The reproduce command line as given (its options that were set), for the report's header; `make
-    reproduce` says so (make sets $MAKELEVEL for the commands it runs)."""
-    words = ["microcoder", "sweep", "reproduce"]
-    for flag in ("out", "figures", "only", "steps", "seeds", "address", "max_concurrent", "max_failures"):
-        value = getattr(args, flag, None)
-        if value is not None:
-            words += [f"--{flag.replace('_', '-')}", *map(str, value if isinstance(value, list) else [value])]
-    command = shlex.join(words)
+    """The command line as given, for the report's header; `make reproduce` says so (make sets $MAKELEVEL for
+    the commands it runs)."""
+    command = shlex.join(["microcoder", *args.argv])
     return f"make reproduce ({command})" if os.environ.get("MAKELEVEL") else command
 
 

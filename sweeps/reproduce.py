@@ -40,8 +40,8 @@ from typing import Callable, Optional
 from .plan import Plan
 from .spec import SpecError, apply_scale, parse_spec, read_yaml
 
-__all__ = ["PROBES", "ProbeJob", "budget", "machine_text", "plan_study", "provenance_notes", "reproduce",
-           "study_specs"]
+__all__ = ["PROBES", "ProbeJob", "budget", "machine_text", "plan_study", "provenance_notes", "read_sessions",
+           "reproduce", "study_specs"]
 
 SPEC_DIR = Path(__file__).parent / "specs"
 SCALE = "micro"
@@ -251,21 +251,26 @@ def machine_text() -> str:
             f"Python {platform.python_version()}{torch}")
 
 
-def _read_sessions(out: Path) -> list[dict]:
+def read_sessions(out: Path) -> list[dict]:
+    """The sessions recorded in OUT/reproduce.json ([] when there is none); ValueError naming the file when it is
+    not a sessions record (it is never overwritten then: its wall time would be lost)."""
     path = out / SESSIONS_FILE
     if not path.is_file():
         return []
     try:
-        sessions = json.loads(path.read_text()).get("sessions", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [s for s in sessions if isinstance(s, dict)]
+        sessions = json.loads(path.read_text())["sessions"]
+        if not isinstance(sessions, list) or not all(isinstance(s, dict) for s in sessions):
+            raise TypeError("'sessions' is not a list of records")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: not a sessions record ({type(e).__name__}: {e}); fix or move it aside") from None
+    return sessions
 
 
-def _record_session(out: Path, session: dict) -> list[dict]:
+def _record_session(out: Path, sessions: list[dict], session: dict) -> list[dict]:
+    """`sessions` (as read before the session ran) and `session`, written to OUT/reproduce.json."""
     from microcoder.run_store import atomic_write
 
-    sessions = _read_sessions(out) + [session]
+    sessions = [*sessions, session]
     atomic_write(out / SESSIONS_FILE, json.dumps({"sessions": sessions}, indent=1) + "\n")
     return sessions
 
@@ -289,7 +294,8 @@ def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = 
               spec_dir: Path = SPEC_DIR, dry_run: bool = False, log: Optional[Callable[[str], None]] = None,
               command: str = "microcoder sweep reproduce", **dispatch_options) -> int:
     """Run the study at micro scale (see the module docstring); 0 when every run finished and the report was
-    written, 1 otherwise (rerun to continue). `out`/`figures` default to runs/reproduce and figures/reproduce, or
+    written, 1 otherwise (rerun to continue), 2 when OUT/reproduce.json is unreadable (nothing run).
+    `out`/`figures` default to runs/reproduce and figures/reproduce, or
     runs/reproduce-smoke and figures/reproduce-smoke when shrunk (a smoke test never blocks the real run).
     `command`: how it was invoked, for the report's header."""
     from .dispatch import print_line, run_sweep
@@ -306,6 +312,11 @@ def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = 
         for plan in plans:
             log(f"  {plan.name}: {len(plan.runs)} runs, {sum(r.steps_to_run for r in plan.runs)} steps")
         return 0
+    try:
+        earlier = read_sessions(out)
+    except ValueError as e:
+        log(f"error: {e}")
+        return 2
     start, started, failed = time.monotonic(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), []
     try:
         for i, plan in enumerate(plans, 1):
@@ -316,8 +327,8 @@ def reproduce(out: Optional[str | Path] = None, figures: Optional[str | Path] = 
             if run_probes(plan, out, _probe_jobs(plan, shrunk), log):
                 failed.append(f"{plan.name} (probes)")
     finally:  # an interrupted session counts too: the header's wall time is the whole reproduction's
-        sessions = _record_session(out, {"started": started, "seconds": round(time.monotonic() - start, 1),
-                                         "commit": git_commit(), "command": command})
+        sessions = _record_session(out, earlier, {"started": started, "seconds": round(time.monotonic() - start, 1),
+                                                  "commit": git_commit(), "command": command})
     from microcoder.cli import main as microcoder_main
 
     log(f">> figures and report of {out} → {figures}")

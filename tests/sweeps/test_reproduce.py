@@ -56,16 +56,27 @@ def test_smoke_runs_go_to_their_own_folders_and_bad_addresses_are_refused(tmp_pa
 
 
 def test_the_report_header_sums_the_sessions_and_names_each_commit(tmp_path):
-    from sweeps.reproduce import _record_session, provenance_notes
+    from sweeps.reproduce import _record_session, provenance_notes, read_sessions
 
-    _record_session(tmp_path, {"started": "2026-01-01 10:00 UTC", "seconds": 3000, "commit": "aaa",
-                               "command": "make reproduce"})
-    sessions = _record_session(tmp_path, {"started": "2026-01-01 12:00 UTC", "seconds": 600.0, "commit": "bbb",
-                                          "command": "microcoder sweep reproduce --figures docs"})
+    _record_session(tmp_path, read_sessions(tmp_path), {"started": "2026-01-01 10:00 UTC", "seconds": 3000,
+                                                        "commit": "aaa", "command": "make reproduce"})
+    sessions = _record_session(tmp_path, read_sessions(tmp_path), {
+        "started": "2026-01-01 12:00 UTC", "seconds": 600.0, "commit": "bbb",
+        "command": "microcoder sweep reproduce --figures docs"})
+    assert read_sessions(tmp_path) == sessions
     notes = provenance_notes(sessions, "a machine")
     assert notes == ["commit: `bbb` (earlier sessions: `aaa`)", "command: `microcoder sweep reproduce --figures docs`",
                      "wall time: 60 min (2 sessions, the first started 2026-01-01 10:00 UTC; training and probes, "
                      "the figures not counted)", "machine: a machine"]
+
+
+def test_an_unreadable_sessions_record_stops_reproduce_before_anything_runs_and_is_kept(tmp_path, capsys):
+    from sweeps.reproduce import SESSIONS_FILE, reproduce
+
+    (tmp_path / SESSIONS_FILE).write_text("{not json")
+    assert reproduce(tmp_path, tmp_path / "figures", only=["kl_clip"], steps=2, seeds=1) == 2
+    assert f"{tmp_path / SESSIONS_FILE}: not a sessions record" in capsys.readouterr().out
+    assert (tmp_path / SESSIONS_FILE).read_text() == "{not json" and not (tmp_path / "kl_clip-micro").exists()
 
 
 @pytest.mark.slow
@@ -85,8 +96,7 @@ def test_make_reproduce_on_a_tiny_budget_runs_probes_draws_the_report_and_resume
     report = (figures / "report.md").read_text()
     assert "## Sweep `temperature-micro`" in report and "## Claims of the study" in report
     head = report.split("## ", 1)[0]  # headed by how it was made
-    assert "- commit: `" in head and "- command: `make reproduce (microcoder sweep reproduce --out " in head
-    assert "--only temperature --steps 2 --seeds 1 --max-concurrent 2)`" in head
+    assert "- commit: `" in head and f"- command: `make reproduce (microcoder sweep reproduce {args[15:]})`" in head
     assert re.search(r"- wall time: \d+ min \(1 session, ", head) and "- machine: " in head and " cores" in head
     assert (figures / "temperature-micro" / "temperature.png").stat().st_size > 10_000
     probed = RunStore(out, "temperature-micro", "t0.6-s0").read_probe("temperature")
